@@ -1,0 +1,53 @@
+# This file is part of the Central de Atendimento SEE project.
+# The COPYRIGHT file at the top level of this repository contains
+# the full copyright notices and license terms.
+from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
+from trytond.pool import Pool
+from trytond.pyson import Id
+
+
+class Configuration(ModelSingleton, ModelSQL, ModelView):
+    "Attendance Configuration"
+    __name__ = 'see.configuration'
+
+    protocol_sequence = fields.Many2One(
+        'ir.sequence', "Protocol Sequence", required=True,
+        domain=[
+            ('sequence_type', '=',
+                Id('see_atendimento', 'sequence_type_protocol')),
+            ])
+    phone_region = fields.Char(
+        "Phone Region", required=True, size=2,
+        help="ISO country code used to read phone numbers "
+        "written without the international prefix.")
+    reincidence_days = fields.Integer(
+        "Reincidence Window", required=True,
+        domain=[('reincidence_days', '>', 0)],
+        help="Days before an attendance in which another attendance of the "
+        "same requester and service makes it a reincidence (FCR).")
+    good_score = fields.Integer(
+        "Good Score Above", required=True,
+        domain=[('good_score', '>=', 0), ('good_score', '<=', 10)],
+        help="A survey score strictly above this value is a good "
+        "evaluation (IFQA).")
+
+    @classmethod
+    def default_protocol_sequence(cls):
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        try:
+            return ModelData.get_id('see_atendimento', 'sequence_protocol')
+        except KeyError:
+            return None
+
+    @classmethod
+    def default_phone_region(cls):
+        return 'BR'
+
+    @classmethod
+    def default_reincidence_days(cls):
+        return 30
+
+    @classmethod
+    def default_good_score(cls):
+        return 7

@@ -1,0 +1,29 @@
+# This file is part of the Central de Atendimento SEE project.
+# The COPYRIGHT file at the top level of this repository contains
+# the full copyright notices and license terms.
+from trytond.exceptions import UserError
+from trytond.model.exceptions import AccessError, ValidationError
+
+
+class InvalidPhone(ValidationError):
+    pass
+
+
+class InvalidCPF(ValidationError):
+    pass
+
+
+class InvalidScore(ValidationError):
+    pass
+
+
+class ProtocolError(UserError):
+    pass
+
+
+class ClosedProtocolError(AccessError):
+    pass
+
+
+class EscalationError(UserError):
+    pass

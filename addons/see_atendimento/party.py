@@ -1,0 +1,100 @@
+# This file is part of the Central de Atendimento SEE project.
+# The COPYRIGHT file at the top level of this repository contains
+# the full copyright notices and license terms.
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat
+from stdnum.br import cpf as stdnum_cpf
+
+from trytond.model import fields
+from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction
+
+
+def phone_region():
+    "Return the region used to read phones without international prefix"
+    pool = Pool()
+    Configuration = pool.get('see.configuration')
+    return Configuration(1).phone_region or 'BR'
+
+
+def normalize_phone(value, region='BR'):
+    "Return the phone in E.164 or None if it is not a valid number"
+    if not value:
+        return None
+    try:
+        number = phonenumbers.parse(value, region)
+    except NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+
+def normalize_cpf(value):
+    "Return the CPF digits or None if the check digits are wrong"
+    if not value:
+        return None
+    if not stdnum_cpf.is_valid(value):
+        return None
+    return stdnum_cpf.compact(value)
+
+
+class ContactMechanism(metaclass=PoolMeta):
+    __name__ = 'party.contact_mechanism'
+
+    def _phone_country_codes(self):
+        yield from super()._phone_country_codes()
+        # Citizens give local numbers: read them in the agency's region
+        yield phone_region()
+
+
+class Party(metaclass=PoolMeta):
+    __name__ = 'party.party'
+
+    see_protocols = fields.One2Many(
+        'see.protocol', 'requester', "Attendances", readonly=True)
+
+    @classmethod
+    def find_requester(cls, phone=None, cpf=None):
+        "Return the party known by the CPF or the E.164 phone"
+        pool = Pool()
+        Identifier = pool.get('party.identifier')
+        ContactMechanism = pool.get('party.contact_mechanism')
+        if cpf:
+            identifiers = Identifier.search([
+                    ('type', '=', 'br_cpf'),
+                    ('code', '=', cpf),
+                    ], limit=1)
+            if identifiers:
+                return identifiers[0].party
+        if phone:
+            mechanisms = ContactMechanism.search([
+                    ('type', 'in', ['phone', 'mobile']),
+                    ('value_compact', '=', phone),
+                    ('party.active', '=', True),
+                    ], limit=1, order=[('id', 'ASC')])
+            if mechanisms:
+                return mechanisms[0].party
+        return None
+
+    @classmethod
+    def get_or_create_requester(cls, name, phone=None, cpf=None):
+        "Return the requester of an attendance, creating it when unknown"
+        party = cls.find_requester(phone=phone, cpf=cpf)
+        if party:
+            return party
+        party = cls(name=name)
+        mechanisms = []
+        if phone:
+            mechanisms.append({'type': 'mobile', 'value': phone})
+        identifiers = []
+        if cpf:
+            identifiers.append({'type': 'br_cpf', 'code': cpf})
+        # Agents create requesters without being party administrators
+        with Transaction().set_context(_check_access=False):
+            party, = cls.create([{
+                        'name': name,
+                        'contact_mechanisms': [('create', mechanisms)],
+                        'identifiers': [('create', identifiers)],
+                        }])
+        return party

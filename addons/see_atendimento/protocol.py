@@ -1,0 +1,673 @@
+# This file is part of the Central de Atendimento SEE project.
+# The COPYRIGHT file at the top level of this repository contains
+# the full copyright notices and license terms.
+import datetime as dt
+import json
+
+from sql import Literal, Null
+from sql.operators import Exists
+
+from trytond.i18n import gettext
+from trytond.model import (
+    Index, ModelSQL, ModelView, Unique, Workflow, fields)
+from trytond.pool import Pool
+from trytond.pyson import Bool, Eval, If
+from trytond.transaction import Transaction, without_check_access
+from trytond.wizard import Button, StateTransition, StateView, Wizard
+
+from .exceptions import InvalidCPF, InvalidPhone, ProtocolError
+from .party import normalize_cpf, normalize_phone, phone_region
+
+CHANNELS = [
+    ('telefone', "Phone"),
+    ('webchat', "Webchat"),
+    ('whatsapp', "WhatsApp"),
+    ('email', "E-mail"),
+    ('presencial', "In Person"),
+    ]
+# States in which the attendance is still open to the agent
+OPEN_STATES = {'draft', 'attending'}
+# States in which the contact itself ended
+ENDED_STATES = {'resolved', 'escalated', 'answered', 'closed'}
+
+
+class Protocol(Workflow, ModelSQL, ModelView):
+    "Attendance Protocol"
+    __name__ = 'see.protocol'
+    _rec_name = 'number'
+    _history = True
+
+    _states = {
+        'readonly': ~Eval('state').in_(list(OPEN_STATES)),
+        }
+
+    number = fields.Char("Number", readonly=True, required=True)
+    channel = fields.Selection(
+        CHANNELS, "Channel", required=True, states=_states)
+    requester = fields.Many2One(
+        'party.party', "Requester", ondelete='RESTRICT', states=_states,
+        context={'company': None},
+        help="The citizen; found or created from the phone or CPF "
+        "when left blank.")
+    requester_name = fields.Char("Requester Name", states=_states)
+    requester_phone = fields.Char(
+        "Requester Phone", states=_states,
+        help="Stored in international format (E.164).")
+    requester_cpf = fields.Char("Requester CPF", states=_states)
+    service = fields.Many2One(
+        'see.service', "Service", ondelete='RESTRICT', states=_states)
+    unit = fields.Function(
+        fields.Many2One('see.unit', "Responsible Unit"),
+        'on_change_with_unit', searcher='search_unit')
+    classification = fields.Many2One(
+        'see.classification', "Classification", ondelete='RESTRICT',
+        states=_states)
+    description = fields.Text(
+        "Request", states=_states,
+        help="What the requester asked, in their words.")
+    answer = fields.Text(
+        "Answer", states={
+            'readonly': Eval('state').in_(['closed', 'cancelled']),
+            })
+    kb_query = fields.Function(
+        fields.Char("Search the Knowledge Base", states=_states),
+        'get_kb_query', setter='set_kb_query')
+    kb_suggestions = fields.Function(
+        fields.Many2Many(
+            'see.kb.article', None, None, "Suggested Articles"),
+        'on_change_with_kb_suggestions')
+    kb_articles = fields.Many2Many(
+        'see.protocol-see.kb.article', 'protocol', 'article',
+        "Articles Used", states=_states,
+        domain=[('state', '=', 'published')])
+    agent = fields.Many2One(
+        'res.user', "Agent", required=True, readonly=True,
+        ondelete='RESTRICT')
+    start_date = fields.DateTime("Start", required=True, states=_states)
+    end_date = fields.DateTime("End", readonly=True)
+    closed_date = fields.DateTime("Closed", readonly=True)
+    duration = fields.Function(
+        fields.TimeDelta("Duration"), 'get_duration')
+    survey_score = fields.Integer(
+        "Survey Score",
+        domain=[If(Bool(Eval('survey_score', None) != None),  # noqa: E711
+                [('survey_score', '>=', 0), ('survey_score', '<=', 10)],
+                [])],
+        states={'readonly': Eval('state').in_(['cancelled', 'closed'])},
+        help="The requester's evaluation, from 0 to 10.")
+    survey_date = fields.DateTime("Survey Date", readonly=True)
+    survey_good = fields.Function(
+        fields.Boolean("Good Evaluation"), 'get_survey_good')
+    escalations = fields.One2Many(
+        'see.protocol.escalation', 'protocol', "Escalations", readonly=True)
+    awaiting_see = fields.Function(
+        fields.Boolean("Awaiting SEE-PE"), 'get_awaiting_see')
+    billable = fields.Function(
+        fields.Boolean("Billable",
+            help="Holds the minimum registry (item 3.1.1.6): protocol, "
+            "requester name and phone, service and a billable "
+            "classification."),
+        'get_billable', searcher='search_billable')
+    reincident = fields.Function(
+        fields.Boolean("Reincident",
+            help="The same requester had an attendance on the same service "
+            "in the previous days (FCR). Attendances awaiting SEE-PE's "
+            "answer are not counted."),
+        'get_reincident', searcher='search_reincident')
+    events = fields.One2Many(
+        'see.protocol.event', 'protocol', "History", readonly=True)
+    state = fields.Selection([
+            ('draft', "Draft"),
+            ('attending', "In Attendance"),
+            ('resolved', "Resolved"),
+            ('escalated', "Awaiting SEE-PE"),
+            ('answered', "Answered by SEE-PE"),
+            ('closed', "Closed"),
+            ('cancelled', "Cancelled"),
+            ], "State", readonly=True, required=True, sort=False)
+    state_string = state.translated('state')
+
+    del _states
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints = [
+            ('number_unique', Unique(t, t.number),
+                'see_atendimento.msg_protocol_number_unique'),
+            ]
+        cls._sql_indexes.update({
+                Index(t, (t.state, Index.Equality(cardinality='low'))),
+                Index(t, (t.start_date, Index.Range())),
+                Index(t,
+                    (t.requester, Index.Equality()),
+                    (t.service, Index.Equality()),
+                    (t.start_date, Index.Range())),
+                Index(t, (t.agent, Index.Equality())),
+                })
+        cls._order = [('start_date', 'DESC'), ('id', 'DESC')]
+        cls._transitions |= {
+            ('draft', 'attending'),
+            ('draft', 'cancelled'),
+            ('attending', 'resolved'),
+            ('attending', 'escalated'),
+            ('attending', 'cancelled'),
+            ('escalated', 'answered'),
+            ('resolved', 'closed'),
+            ('answered', 'closed'),
+            }
+        cls._buttons.update({
+                'start': {
+                    'invisible': Eval('state') != 'draft',
+                    'icon': 'tryton-forward',
+                    'depends': ['state'],
+                    },
+                'resolve': {
+                    'invisible': Eval('state') != 'attending',
+                    'icon': 'tryton-ok',
+                    'depends': ['state'],
+                    },
+                'escalate': {
+                    'invisible': Eval('state') != 'attending',
+                    'icon': 'tryton-forward',
+                    'depends': ['state'],
+                    },
+                'close': {
+                    'invisible': ~Eval('state').in_(['resolved', 'answered']),
+                    'icon': 'tryton-ok',
+                    'depends': ['state'],
+                    },
+                'cancel': {
+                    'invisible': ~Eval('state').in_(list(OPEN_STATES)),
+                    'icon': 'tryton-cancel',
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    def default_state(cls):
+        return 'draft'
+
+    @classmethod
+    def default_channel(cls):
+        return Transaction().context.get('see_channel', 'telefone')
+
+    @classmethod
+    def default_agent(cls):
+        return Transaction().user
+
+    @classmethod
+    def default_start_date(cls):
+        return dt.datetime.now()
+
+    # Requester ------------------------------------------------------------
+
+    @fields.depends('requester')
+    def on_change_requester(self):
+        if not self.requester:
+            return
+        self.requester_name = self.requester.name
+        for mechanism in self.requester.contact_mechanisms:
+            if mechanism.type in {'phone', 'mobile'}:
+                self.requester_phone = (
+                    mechanism.value_compact or mechanism.value)
+                break
+        for identifier in self.requester.identifiers:
+            if identifier.type == 'br_cpf':
+                self.requester_cpf = identifier.code
+                break
+
+    @fields.depends('requester_phone')
+    def on_change_requester_phone(self):
+        phone = normalize_phone(self.requester_phone, phone_region())
+        if phone:
+            self.requester_phone = phone
+
+    @fields.depends('requester_cpf')
+    def on_change_requester_cpf(self):
+        cpf = normalize_cpf(self.requester_cpf)
+        if cpf:
+            self.requester_cpf = cpf
+
+    @classmethod
+    def _normalize_requester(cls, values):
+        region = phone_region()
+        if values.get('requester_phone'):
+            phone = normalize_phone(values['requester_phone'], region)
+            if phone:
+                values['requester_phone'] = phone
+        if values.get('requester_cpf'):
+            cpf = normalize_cpf(values['requester_cpf'])
+            if cpf:
+                values['requester_cpf'] = cpf
+        return values
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        pool = Pool()
+        Configuration = pool.get('see.configuration')
+        values = super().preprocess_values(mode, values)
+        values = cls._normalize_requester(values)
+        if mode == 'create':
+            if not values.get('number'):
+                config = Configuration(1)
+                values['number'] = config.protocol_sequence.get()
+            # The agent is whoever registers the attendance; only root
+            # (imports, integrations run as root) may name another one
+            user = Transaction().user
+            if user or not values.get('agent'):
+                values['agent'] = user
+        return values
+
+    @classmethod
+    def validate_fields(cls, protocols, field_names):
+        super().validate_fields(protocols, field_names)
+        cls.check_requester(protocols, field_names)
+
+    @classmethod
+    def check_requester(cls, protocols, field_names=None):
+        if field_names and not (
+                field_names & {'requester_phone', 'requester_cpf'}):
+            return
+        region = phone_region()
+        for protocol in protocols:
+            if (protocol.requester_phone
+                    and not normalize_phone(protocol.requester_phone, region)):
+                raise InvalidPhone(gettext(
+                        'see_atendimento.msg_invalid_phone',
+                        phone=protocol.requester_phone))
+            if (protocol.requester_cpf
+                    and not normalize_cpf(protocol.requester_cpf)):
+                raise InvalidCPF(gettext(
+                        'see_atendimento.msg_invalid_cpf',
+                        cpf=protocol.requester_cpf))
+
+    @classmethod
+    def link_requesters(cls, protocols):
+        "Link each protocol to the party of its requester"
+        pool = Pool()
+        Party = pool.get('party.party')
+        to_save = []
+        for protocol in protocols:
+            if protocol.requester or not protocol.requester_name:
+                continue
+            if not (protocol.requester_phone or protocol.requester_cpf):
+                continue
+            protocol.requester = Party.get_or_create_requester(
+                protocol.requester_name,
+                phone=protocol.requester_phone,
+                cpf=protocol.requester_cpf)
+            to_save.append(protocol)
+        if to_save:
+            cls.save(to_save)
+
+    @classmethod
+    def create(cls, vlist):
+        protocols = super().create(vlist)
+        cls.link_requesters(protocols)
+        cls.log(protocols, 'create')
+        return protocols
+
+    @classmethod
+    def write(cls, *args):
+        super().write(*args)
+        protocols = sum(args[0:None:2], [])
+        cls.link_requesters(protocols)
+
+    @classmethod
+    def copy(cls, protocols, default=None):
+        default = default.copy() if default is not None else {}
+        for name in ['number', 'end_date', 'closed_date', 'survey_score',
+                'survey_date', 'escalations', 'events', 'agent',
+                'start_date']:
+            default.setdefault(name, None)
+        return super().copy(protocols, default=default)
+
+    @classmethod
+    def check_modification(cls, mode, protocols, values=None, external=False):
+        super().check_modification(
+            mode, protocols, values=values, external=external)
+        if mode == 'delete':
+            for protocol in protocols:
+                if protocol.state != 'cancelled':
+                    raise ProtocolError(gettext(
+                            'see_atendimento.msg_protocol_delete_cancel',
+                            protocol=protocol.rec_name))
+
+    # Knowledge base -------------------------------------------------------
+
+    def get_kb_query(self, name):
+        return None
+
+    @classmethod
+    def set_kb_query(cls, protocols, name, value):
+        pass
+
+    @fields.depends('kb_query', 'service')
+    def on_change_with_kb_suggestions(self, name=None):
+        pool = Pool()
+        Article = pool.get('see.kb.article')
+        if not self.kb_query:
+            return []
+        return [a.id for a in Article.find(
+                self.kb_query, service=self.service)]
+
+    @fields.depends('service')
+    def on_change_with_unit(self, name=None):
+        return self.service.unit if self.service else None
+
+    @classmethod
+    def search_unit(cls, name, clause):
+        return [('service.unit' + clause[0][len(name):], *clause[1:])]
+
+    # Computed -------------------------------------------------------------
+
+    def get_duration(self, name):
+        if self.start_date and self.end_date:
+            return self.end_date - self.start_date
+
+    def get_survey_good(self, name):
+        pool = Pool()
+        Configuration = pool.get('see.configuration')
+        if self.survey_score is None:
+            return None
+        return self.survey_score > Configuration(1).good_score
+
+    def get_awaiting_see(self, name):
+        return self.state == 'escalated'
+
+    @classmethod
+    def _billable_condition(cls, table, classification):
+        "SQL condition of the minimum registry of item 3.1.1.6"
+        return ((table.number != Null)
+            & (table.requester_name != Null) & (table.requester_name != '')
+            & (table.requester_phone != Null) & (table.requester_phone != '')
+            & (table.service != Null)
+            & (table.classification != Null)
+            & (classification.billable == Literal(True))
+            & table.state.in_(list(ENDED_STATES)))
+
+    @classmethod
+    def billable_query(cls):
+        "Return a query of the ids of billable protocols"
+        pool = Pool()
+        Classification = pool.get('see.classification')
+        table = cls.__table__()
+        classification = Classification.__table__()
+        return table.join(classification,
+            condition=table.classification == classification.id
+            ).select(table.id,
+                where=cls._billable_condition(table, classification))
+
+    @classmethod
+    def get_billable(cls, protocols, name):
+        result = {p.id: False for p in protocols}
+        cursor = Transaction().connection.cursor()
+        query = cls.billable_query()
+        query.where &= query.from_[0].left.id.in_(list(result))
+        cursor.execute(*query)
+        result.update((i, True) for i, in cursor)
+        return result
+
+    @classmethod
+    def search_billable(cls, name, clause):
+        _, operator, value = clause[:3]
+        positive = (operator == '=') == bool(value)
+        return [('id', 'in' if positive else 'not in', cls.billable_query())]
+
+    @classmethod
+    def reincident_condition(cls, table):
+        """SQL condition true when the protocol of table is a reincidence
+
+        FCR (Annex A): the same requester returned about the same service
+        within the window. Attendances awaiting SEE-PE's answer are left out
+        on both sides: a return while the question is with the second level
+        is not a failure of the first contact."""
+        pool = Pool()
+        Configuration = pool.get('see.configuration')
+        days = Configuration(1).reincidence_days
+        previous = cls.__table__()
+        window = dt.timedelta(days=days)
+        earlier = previous.select(Literal(1),
+            where=(previous.requester == table.requester)
+            & (previous.service == table.service)
+            & (previous.id != table.id)
+            & (previous.start_date < table.start_date)
+            & (previous.start_date >= table.start_date - window)
+            & (previous.state != 'escalated')
+            & (previous.state != 'cancelled'))
+        return ((table.requester != Null) & (table.service != Null)
+            & (table.state != 'escalated') & (table.state != 'cancelled')
+            & Exists(earlier))
+
+    @classmethod
+    def get_reincident(cls, protocols, name):
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        result = {p.id: False for p in protocols}
+        cursor.execute(*table.select(table.id,
+                where=table.id.in_(list(result))
+                & cls.reincident_condition(table)))
+        result.update((i, True) for i, in cursor)
+        return result
+
+    @classmethod
+    def search_reincident(cls, name, clause):
+        _, operator, value = clause[:3]
+        table = cls.__table__()
+        query = table.select(table.id, where=cls.reincident_condition(table))
+        positive = (operator == '=') == bool(value)
+        return [('id', 'in' if positive else 'not in', query)]
+
+    # Workflow -------------------------------------------------------------
+
+    @classmethod
+    def log(cls, protocols, action, description=None):
+        pool = Pool()
+        Event = pool.get('see.protocol.event')
+        with without_check_access():
+            Event.create([{
+                        'protocol': p.id,
+                        'action': action,
+                        'description': description,
+                        } for p in protocols])
+
+    @classmethod
+    def _check_classified(cls, protocols):
+        for protocol in protocols:
+            if not protocol.classification:
+                raise ProtocolError(gettext(
+                        'see_atendimento.msg_protocol_classification_required',
+                        protocol=protocol.rec_name))
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('attending')
+    def start(cls, protocols):
+        cls.log(protocols, 'start')
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('resolved')
+    def resolve(cls, protocols):
+        cls._check_classified(protocols)
+        for protocol in protocols:
+            if not protocol.answer:
+                raise ProtocolError(gettext(
+                        'see_atendimento.msg_protocol_answer_required',
+                        protocol=protocol.rec_name))
+        cls.write(protocols, {'end_date': dt.datetime.now()})
+        cls.log(protocols, 'resolve')
+
+    @classmethod
+    @ModelView.button_action('see_atendimento.wizard_protocol_escalate')
+    def escalate(cls, protocols):
+        pass
+
+    @classmethod
+    @Workflow.transition('escalated')
+    def mark_escalated(cls, protocols):
+        cls._check_classified(protocols)
+        for protocol in protocols:
+            if not protocol.service:
+                raise ProtocolError(gettext(
+                        'see_atendimento.msg_protocol_service_required',
+                        protocol=protocol.rec_name))
+        cls.write(protocols, {'end_date': dt.datetime.now()})
+        cls.log(protocols, 'escalate')
+
+    @classmethod
+    @Workflow.transition('answered')
+    def mark_answered(cls, protocols):
+        cls.log(protocols, 'answered')
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('closed')
+    def close(cls, protocols):
+        now = dt.datetime.now()
+        for protocol in protocols:
+            protocol.closed_date = now
+            if protocol.survey_score is not None and not protocol.survey_date:
+                protocol.survey_date = now
+        cls.save(protocols)
+        cls.log(protocols, 'close')
+        # Closing acknowledges the second level's answer
+        escalations = [e for p in protocols for e in p.escalations
+            if e.state == 'answered']
+        if escalations:
+            Escalation = Pool().get('see.protocol.escalation')
+            with without_check_access():
+                Escalation.return_(escalations)
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('cancelled')
+    def cancel(cls, protocols):
+        cls.write(protocols, {'end_date': dt.datetime.now()})
+        cls.log(protocols, 'cancel')
+
+    @classmethod
+    def set_survey(cls, protocols, score):
+        "Record the requester's evaluation"
+        cls.write(protocols, {
+                'survey_score': score,
+                'survey_date': dt.datetime.now(),
+                })
+        cls.log(protocols, 'survey', str(score))
+
+    def notify_agent(self, label, description):
+        "Tell the agent of the protocol, in the web client"
+        pool = Pool()
+        Notification = pool.get('res.notification')
+        with without_check_access():
+            Notification.create([{
+                        'user': self.agent.id,
+                        'label': label,
+                        'description': description,
+                        'icon': 'tryton-notification',
+                        'model': self.__name__,
+                        'records': json.dumps([self.id]),
+                        }])
+
+
+class ProtocolArticle(ModelSQL):
+    "Protocol - Knowledge Base Article"
+    __name__ = 'see.protocol-see.kb.article'
+
+    protocol = fields.Many2One(
+        'see.protocol', "Protocol", required=True, ondelete='CASCADE')
+    article = fields.Many2One(
+        'see.kb.article', "Article", required=True, ondelete='RESTRICT')
+
+
+class ProtocolEvent(ModelSQL, ModelView):
+    "Protocol Event"
+    __name__ = 'see.protocol.event'
+
+    protocol = fields.Many2One(
+        'see.protocol', "Protocol", required=True, readonly=True,
+        ondelete='CASCADE')
+    escalation = fields.Many2One(
+        'see.protocol.escalation', "Escalation", readonly=True,
+        ondelete='CASCADE')
+    date = fields.DateTime("Date", required=True, readonly=True)
+    user = fields.Many2One('res.user', "User", readonly=True)
+    action = fields.Selection([
+            ('create', "Registered"),
+            ('start', "Attendance started"),
+            ('resolve', "Resolved"),
+            ('escalate', "Escalated to SEE-PE"),
+            ('escalation_analysis', "Escalation in analysis"),
+            ('escalation_forward', "Forwarded to the responsible unit"),
+            ('escalation_answer', "Answered by SEE-PE"),
+            ('escalation_return', "Returned to the first level"),
+            ('answered', "Answer received"),
+            ('survey', "Survey answered"),
+            ('close', "Closed"),
+            ('cancel', "Cancelled"),
+            ], "Action", required=True, readonly=True)
+    description = fields.Text("Description", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('date', 'ASC'), ('id', 'ASC')]
+        t = cls.__table__()
+        cls._sql_indexes.add(Index(t, (t.protocol, Index.Equality())))
+
+    @classmethod
+    def default_date(cls):
+        return dt.datetime.now()
+
+    @classmethod
+    def default_user(cls):
+        return Transaction().user
+
+    @classmethod
+    def check_modification(cls, mode, events, values=None, external=False):
+        super().check_modification(
+            mode, events, values=values, external=external)
+        if mode in {'write', 'delete'}:
+            raise ProtocolError(
+                gettext('see_atendimento.msg_event_readonly'))
+
+
+class EscalateStart(ModelView):
+    "Escalate Protocol"
+    __name__ = 'see.protocol.escalate.start'
+
+    question = fields.Text(
+        "Question", required=True,
+        help="The question for SEE-PE, written clearly so that the "
+        "requester gets the right answer.")
+    request_kb_update = fields.Boolean("Request Knowledge Base Update")
+
+
+class Escalate(Wizard):
+    "Escalate Protocol"
+    __name__ = 'see.protocol.escalate'
+
+    start = StateView('see.protocol.escalate.start',
+        'see_atendimento.protocol_escalate_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Escalate", 'escalate', 'tryton-ok', default=True),
+            ])
+    escalate = StateTransition()
+
+    def default_start(self, fields):
+        return {'question': self.record.description}
+
+    def transition_escalate(self):
+        pool = Pool()
+        Escalation = pool.get('see.protocol.escalation')
+        Protocol = pool.get('see.protocol')
+        protocol = self.record
+        Protocol.mark_escalated([protocol])
+        Escalation.create([{
+                    'protocol': protocol.id,
+                    'question': self.start.question,
+                    'request_kb_update': self.start.request_kb_update,
+                    }])
+        return 'end'
