@@ -7,7 +7,7 @@ from trytond.pyson import Id
 
 
 class Configuration(ModelSingleton, ModelSQL, ModelView):
-    "Attendance Configuration"
+    __string__ = "Attendance Configuration"
     __name__ = 'see.configuration'
 
     protocol_sequence = fields.Many2One(

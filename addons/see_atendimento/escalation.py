@@ -22,7 +22,7 @@ STATES = [
 
 
 class Escalation(Workflow, ModelSQL, ModelView):
-    "Escalation to SEE-PE"
+    __string__ = "Escalation to SEE-PE"
     __name__ = 'see.protocol.escalation'
     _history = True
 

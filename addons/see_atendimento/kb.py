@@ -44,7 +44,7 @@ def split_words(text):
 
 
 class Article(Workflow, ModelSQL, ModelView):
-    "Knowledge Base Article"
+    __string__ = "Knowledge Base Article"
     __name__ = 'see.kb.article'
     _history = True
 
@@ -249,7 +249,7 @@ class Article(Workflow, ModelSQL, ModelView):
 
 
 class ArticleService(ModelSQL):
-    "Knowledge Base Article - Service"
+    __string__ = "Knowledge Base Article - Service"
     __name__ = 'see.kb.article-see.service'
 
     article = fields.Many2One(
@@ -259,7 +259,7 @@ class ArticleService(ModelSQL):
 
 
 class Rating(ModelSQL, ModelView):
-    "Knowledge Base Rating"
+    __string__ = "Knowledge Base Rating"
     __name__ = 'see.kb.rating'
 
     article = fields.Many2One(

@@ -32,7 +32,7 @@ ENDED_STATES = {'resolved', 'escalated', 'answered', 'closed'}
 
 
 class Protocol(Workflow, ModelSQL, ModelView):
-    "Attendance Protocol"
+    __string__ = "Attendance Protocol"
     __name__ = 'see.protocol'
     _rec_name = 'number'
     _history = True
@@ -573,7 +573,7 @@ class Protocol(Workflow, ModelSQL, ModelView):
 
 
 class ProtocolArticle(ModelSQL):
-    "Protocol - Knowledge Base Article"
+    __string__ = "Protocol - Knowledge Base Article"
     __name__ = 'see.protocol-see.kb.article'
 
     protocol = fields.Many2One(
@@ -583,7 +583,7 @@ class ProtocolArticle(ModelSQL):
 
 
 class ProtocolEvent(ModelSQL, ModelView):
-    "Protocol Event"
+    __string__ = "Protocol Event"
     __name__ = 'see.protocol.event'
 
     protocol = fields.Many2One(
@@ -635,7 +635,7 @@ class ProtocolEvent(ModelSQL, ModelView):
 
 
 class EscalateStart(ModelView):
-    "Escalate Protocol"
+    __string__ = "Escalate Protocol"
     __name__ = 'see.protocol.escalate.start'
 
     question = fields.Text(
@@ -646,7 +646,7 @@ class EscalateStart(ModelView):
 
 
 class Escalate(Wizard):
-    "Escalate Protocol"
+    __string__ = "Escalate Protocol"
     __name__ = 'see.protocol.escalate'
 
     start = StateView('see.protocol.escalate.start',

@@ -6,7 +6,7 @@ from trytond.model import (
 
 
 class Unit(DeactivableMixin, ModelSQL, ModelView):
-    "SEE-PE Unit"
+    __string__ = "SEE-PE Unit"
     __name__ = 'see.unit'
 
     name = fields.Char("Name", required=True, translate=True)
@@ -28,7 +28,7 @@ class Unit(DeactivableMixin, ModelSQL, ModelView):
 
 
 class UnitUser(ModelSQL):
-    "SEE-PE Unit - User"
+    __string__ = "SEE-PE Unit - User"
     __name__ = 'see.unit-res.user'
 
     unit = fields.Many2One(
@@ -38,7 +38,7 @@ class UnitUser(ModelSQL):
 
 
 class Service(DeactivableMixin, ModelSQL, ModelView):
-    "Service"
+    __string__ = "Service"
     __name__ = 'see.service'
 
     name = fields.Char("Name", required=True, translate=True)
@@ -73,7 +73,7 @@ class Service(DeactivableMixin, ModelSQL, ModelView):
 
 
 class Classification(DeactivableMixin, ModelSQL, ModelView):
-    "Classification"
+    __string__ = "Classification"
     __name__ = 'see.classification'
 
     name = fields.Char("Name", required=True, translate=True)

@@ -1,0 +1,94 @@
+"""Run every test suite of the project against PostgreSQL.
+
+Each addon's `tests` package and the cross-module `tests/` folder run in
+their own process (Tryton's test pool is per process), two at a time on
+this project's 2-core machines. A fresh database cache is used for every
+run so that a changed module is never tested from a stale dump.
+"""
+import argparse
+import concurrent.futures
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / 'var' / 'test-cache'
+RAN = re.compile(r'^Ran (\d+) tests? in', re.M)
+RESULT = re.compile(r'^(OK|FAILED)(?: \((.*)\))?$', re.M)
+
+
+def suites(selected):
+    names = sorted(p.parent.name for p in ROOT.glob('addons/*/tryton.cfg'))
+    result = [(n, ['-m', 'unittest', f'trytond.modules.{n}.tests'])
+        for n in names]
+    if (ROOT / 'tests' / '__init__.py').exists():
+        result.append(('tests', ['-m', 'unittest', 'discover',
+                    '-s', 'tests', '-t', '.', '-p', 'test_*.py']))
+    if selected:
+        result = [s for s in result if s[0] in selected]
+    return result
+
+
+def run(name, args):
+    env = os.environ.copy()
+    env.setdefault('TRYTOND_DATABASE__URI', 'postgresql:///')
+    env['DB_NAME'] = f'test_{name}_{os.getpid()}_{int(time.time())}'
+    env['DB_CACHE'] = str(CACHE / name)
+    env['PYTHONUNBUFFERED'] = '1'
+    start = time.monotonic()
+    process = subprocess.run([sys.executable, *args], cwd=ROOT, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return name, process.returncode, process.stdout, time.monotonic() - start
+
+
+def count(output):
+    ran = sum(int(n) for n in RAN.findall(output))
+    failed = skipped = 0
+    for _, details in RESULT.findall(output):
+        for part in filter(None, (details or '').split(', ')):
+            key, value = part.split('=')
+            if key in {'failures', 'errors', 'unexpected successes'}:
+                failed += int(value)
+            elif key == 'skipped':
+                skipped += int(value)
+    return ran, failed, skipped
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('suite', nargs='*', help="only these suites")
+    parser.add_argument('-j', '--jobs', type=int, default=2)
+    options = parser.parse_args()
+    shutil.rmtree(CACHE, ignore_errors=True)
+    CACHE.mkdir(parents=True)
+    passed = failed = skipped = 0
+    broken = []
+    with concurrent.futures.ThreadPoolExecutor(options.jobs) as executor:
+        futures = [executor.submit(run, n, a)
+            for n, a in suites(options.suite)]
+        for future in concurrent.futures.as_completed(futures):
+            name, code, output, duration = future.result()
+            print(f'===== {name} ({duration:.0f} s) =====')
+            print(output, flush=True)
+            ran, fails, skips = count(output)
+            if code and not fails:
+                # A suite that crashed before reporting counts as one failure
+                fails = 1
+                ran = max(ran, 1)
+            if code:
+                broken.append(name)
+            passed += ran - fails - skips
+            failed += fails
+            skipped += skips
+    if broken:
+        print('Suites with failures: ' + ', '.join(sorted(broken)))
+    print(f'{passed} passed, {failed} failed, {skipped} skipped')
+    return 1 if failed or broken else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
