@@ -23,8 +23,12 @@ RESULT = re.compile(r'^(OK|FAILED)(?: \((.*)\))?$', re.M)
 
 def suites(selected):
     names = sorted(p.parent.name for p in ROOT.glob('addons/*/tryton.cfg'))
-    result = [(n, ['-m', 'unittest', f'trytond.modules.{n}.tests'])
-        for n in names]
+    result = []
+    for name in names:
+        modules = sorted(f'trytond.modules.{name}.tests.{p.stem}'
+            for p in (ROOT / 'addons' / name / 'tests').glob('test_*.py'))
+        if modules:
+            result.append((name, ['-m', 'unittest', *modules]))
     if (ROOT / 'tests' / '__init__.py').exists():
         result.append(('tests', ['-m', 'unittest', 'discover',
                     '-s', 'tests', '-t', '.', '-p', 'test_*.py']))

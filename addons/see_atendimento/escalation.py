@@ -25,6 +25,7 @@ class Escalation(Workflow, ModelSQL, ModelView):
     __string__ = "Escalation to SEE-PE"
     __name__ = 'see.protocol.escalation'
     _history = True
+    _log = True
 
     protocol = fields.Many2One(
         'see.protocol', "Protocol", required=True, readonly=True,
@@ -196,7 +197,7 @@ class Escalation(Workflow, ModelSQL, ModelView):
             return end - self.request_date
 
     @classmethod
-    def _log(cls, escalations, action, description=None):
+    def log_event(cls, escalations, action, description=None):
         pool = Pool()
         Event = pool.get('see.protocol.event')
         with without_check_access():
@@ -211,7 +212,7 @@ class Escalation(Workflow, ModelSQL, ModelView):
     def create(cls, vlist):
         escalations = super().create(vlist)
         for escalation in escalations:
-            cls._log([escalation], 'escalate', escalation.question)
+            cls.log_event([escalation], 'escalate', escalation.question)
         return escalations
 
     @classmethod
@@ -222,7 +223,7 @@ class Escalation(Workflow, ModelSQL, ModelView):
                 'analysis_by': Transaction().user,
                 'analysis_date': dt.datetime.now(),
                 })
-        cls._log(escalations, 'escalation_analysis')
+        cls.log_event(escalations, 'escalation_analysis')
 
     @classmethod
     @ModelView.button
@@ -238,7 +239,7 @@ class Escalation(Workflow, ModelSQL, ModelView):
                 'forwarded_date': dt.datetime.now(),
                 })
         for escalation in escalations:
-            cls._log([escalation], 'escalation_forward',
+            cls.log_event([escalation], 'escalation_forward',
                 escalation.forwarded_unit.rec_name)
 
     @classmethod
@@ -257,7 +258,7 @@ class Escalation(Workflow, ModelSQL, ModelView):
                 'answered_date': dt.datetime.now(),
                 })
         for escalation in escalations:
-            cls._log([escalation], 'escalation_answer', escalation.answer)
+            cls.log_event([escalation], 'escalation_answer', escalation.answer)
         with without_check_access():
             protocols = Protocol.browse(
                 {e.protocol.id for e in escalations
@@ -289,7 +290,7 @@ class Escalation(Workflow, ModelSQL, ModelView):
                 'returned_by': Transaction().user,
                 'returned_date': dt.datetime.now(),
                 })
-        cls._log(escalations, 'escalation_return')
+        cls.log_event(escalations, 'escalation_return')
 
     @classmethod
     def move(cls, escalations, state):

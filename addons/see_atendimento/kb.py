@@ -7,7 +7,7 @@ from sql import Literal
 from sql.aggregate import Avg, Count
 from sql.conditionals import Coalesce
 from sql.functions import Function
-from sql.operators import BinaryOperator, ILike
+from sql.operators import BinaryOperator, Concat, ILike
 
 from trytond import backend
 from trytond.model import ModelSQL, ModelView, Workflow, fields
@@ -161,9 +161,10 @@ class Article(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def _document(cls, table):
-        return (Coalesce(table.title, '') + ' '
-            + Coalesce(table.keywords, '') + ' '
-            + Coalesce(table.body, ''))
+        document = Coalesce(table.title, '')
+        for column in [table.keywords, table.body]:
+            document = Concat(Concat(document, ' '), Coalesce(column, ''))
+        return document
 
     @classmethod
     def _match_query(cls, table, text):

@@ -36,6 +36,7 @@ class Protocol(Workflow, ModelSQL, ModelView):
     __name__ = 'see.protocol'
     _rec_name = 'number'
     _history = True
+    _log = True
 
     _states = {
         'readonly': ~Eval('state').in_(list(OPEN_STATES)),
@@ -306,7 +307,7 @@ class Protocol(Workflow, ModelSQL, ModelView):
     def create(cls, vlist):
         protocols = super().create(vlist)
         cls.link_requesters(protocols)
-        cls.log(protocols, 'create')
+        cls.log_event(protocols, 'create')
         return protocols
 
     @classmethod
@@ -463,7 +464,7 @@ class Protocol(Workflow, ModelSQL, ModelView):
     # Workflow -------------------------------------------------------------
 
     @classmethod
-    def log(cls, protocols, action, description=None):
+    def log_event(cls, protocols, action, description=None):
         pool = Pool()
         Event = pool.get('see.protocol.event')
         with without_check_access():
@@ -485,7 +486,7 @@ class Protocol(Workflow, ModelSQL, ModelView):
     @ModelView.button
     @Workflow.transition('attending')
     def start(cls, protocols):
-        cls.log(protocols, 'start')
+        cls.log_event(protocols, 'start')
 
     @classmethod
     @ModelView.button
@@ -498,7 +499,7 @@ class Protocol(Workflow, ModelSQL, ModelView):
                         'see_atendimento.msg_protocol_answer_required',
                         protocol=protocol.rec_name))
         cls.write(protocols, {'end_date': dt.datetime.now()})
-        cls.log(protocols, 'resolve')
+        cls.log_event(protocols, 'resolve')
 
     @classmethod
     @ModelView.button_action('see_atendimento.wizard_protocol_escalate')
@@ -514,13 +515,13 @@ class Protocol(Workflow, ModelSQL, ModelView):
                 raise ProtocolError(gettext(
                         'see_atendimento.msg_protocol_service_required',
                         protocol=protocol.rec_name))
+        # The escalation logs this step, with the question asked
         cls.write(protocols, {'end_date': dt.datetime.now()})
-        cls.log(protocols, 'escalate')
 
     @classmethod
     @Workflow.transition('answered')
     def mark_answered(cls, protocols):
-        cls.log(protocols, 'answered')
+        cls.log_event(protocols, 'answered')
 
     @classmethod
     @ModelView.button
@@ -532,7 +533,7 @@ class Protocol(Workflow, ModelSQL, ModelView):
             if protocol.survey_score is not None and not protocol.survey_date:
                 protocol.survey_date = now
         cls.save(protocols)
-        cls.log(protocols, 'close')
+        cls.log_event(protocols, 'close')
         # Closing acknowledges the second level's answer
         escalations = [e for p in protocols for e in p.escalations
             if e.state == 'answered']
@@ -546,7 +547,7 @@ class Protocol(Workflow, ModelSQL, ModelView):
     @Workflow.transition('cancelled')
     def cancel(cls, protocols):
         cls.write(protocols, {'end_date': dt.datetime.now()})
-        cls.log(protocols, 'cancel')
+        cls.log_event(protocols, 'cancel')
 
     @classmethod
     def set_survey(cls, protocols, score):
@@ -555,7 +556,7 @@ class Protocol(Workflow, ModelSQL, ModelView):
                 'survey_score': score,
                 'survey_date': dt.datetime.now(),
                 })
-        cls.log(protocols, 'survey', str(score))
+        cls.log_event(protocols, 'survey', str(score))
 
     def notify_agent(self, label, description):
         "Tell the agent of the protocol, in the web client"
