@@ -36,7 +36,7 @@ test: install sao browser-deps check-postgres
 
 demo: install sao
 	$(BIN)/python scripts/demo.py --database $(DEMO_DB)
-	$(BIN)/trytond -c config/demo.conf
+	$(BIN)/trytond -c config/demo.conf -d $(DEMO_DB)
 
 clean:
 	rm -rf var $(VENV) node_modules

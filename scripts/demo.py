@@ -1,0 +1,899 @@
+#!/usr/bin/env python3
+# This file is part of the Central de Atendimento SEE project.
+# The COPYRIGHT file at the top level of this repository contains
+# the full copyright notices and license terms.
+"""Create or refresh the demo database of the Central de Atendimento SEE.
+
+Run by `make demo` before the server starts. It:
+
+1. creates the SQLite database under the configured `[database] path` when
+   it does not exist and initialises it without asking anything (the admin
+   password comes from SEE_DEMO_ADMIN_PASSWORD or a printed default);
+2. activates (or updates) every module found in `addons/*/tryton.cfg`, all
+   at once so that Tryton resolves their dependency order, and loads the
+   Portuguese (`pt`) translations;
+3. loads the demo data through the trytond API: SEE-PE units, services,
+   knowledge base articles and their ratings, one user per role (language
+   Portuguese) and a few dozen protocols in every state, with escalations in
+   every state, spread over the last four weeks.
+
+Running it again updates the modules and resets the demo passwords but never
+duplicates data: every record is looked up by its natural key first and the
+protocols are only created when the demo agents have none.
+"""
+import argparse
+import datetime as dt
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = ROOT / 'config' / 'demo.conf'
+DEFAULT_ADMIN_PASSWORD = 'admin-demo'
+URL = 'http://127.0.0.1:8000'
+
+# --------------------------------------------------------------------------
+# Demo data (Portuguese: it is what the users read)
+
+UNITS = [
+    # code, name, e-mail
+    ('GAC', "Gerência de Atendimento ao Cidadão", 'atendimento@see-pe.example'),
+    ('GMAT', "Gerência de Matrícula e Rede Escolar", 'matricula@see-pe.example'),
+    ('GES', "Gerência de Educação Superior e Programas Estudantis",
+        'programas@see-pe.example'),
+    ('GTE', "Gerência de Transporte Escolar", 'transporte@see-pe.example'),
+    ('GRI', "Gerência de Relações Internacionais", 'internacional@see-pe.example'),
+    ('GDOC', "Gerência de Documentação Escolar", 'documentacao@see-pe.example'),
+    ('OUV', "Ouvidoria da SEE-PE", 'ouvidoria@see-pe.example'),
+    ]
+
+SERVICES = [
+    # code, name, kind, unit code, description
+    ('MATRICULA', "Matrícula", 'especial', 'GMAT',
+        "Matrícula de alunos novatos e renovação de matrícula na rede "
+        "estadual (período especial a partir de novembro)."),
+    ('TRANSFERENCIA', "Transferência Escolar", 'rotineiro', 'GMAT',
+        "Transferência de estudantes entre escolas da rede estadual e de "
+        "outras redes."),
+    ('PECAMPUS', "PE no Campus", 'especial', 'GES',
+        "Programa de auxílio a estudantes egressos da rede estadual "
+        "matriculados no ensino superior."),
+    ('PASSELIVRE', "Passe Livre Estudantil", 'rotineiro', 'GTE',
+        "Gratuidade no transporte público para estudantes da rede estadual."),
+    ('GANHEMUNDO', "Ganhe o Mundo", 'especial', 'GRI',
+        "Programa de intercâmbio internacional para estudantes da rede "
+        "estadual."),
+    ('DOCUMENTOS', "Histórico e Declarações Escolares", 'rotineiro', 'GDOC',
+        "Emissão e validação de históricos, declarações e certificados de "
+        "conclusão."),
+    ('EJA', "Educação de Jovens e Adultos", 'rotineiro', 'GMAT',
+        "Matrícula e informações sobre turmas de EJA."),
+    ('OUVIDORIA', "Ouvidoria e Denúncias", 'rotineiro', 'OUV',
+        "Registro de reclamações, denúncias e sugestões sobre as escolas."),
+    ]
+
+ARTICLES = [
+    # title, service codes, keywords, produced by, final state, body
+    ("Matrícula de alunos novatos: calendário e etapas", ['MATRICULA'],
+        "matrícula novato calendário prazo pré-matrícula portal",
+        'contractor', 'published',
+        "A matrícula de alunos novatos na rede estadual é feita em duas "
+        "etapas: a pré-matrícula pela internet, no portal de matrícula da "
+        "SEE-PE, e a efetivação presencial na escola indicada no "
+        "comprovante.\n\n"
+        "O calendário é publicado todo ano pela SEE-PE, em geral a partir de "
+        "novembro. Oriente o solicitante a guardar o número do comprovante da "
+        "pré-matrícula e a comparecer à escola no prazo informado, sob pena "
+        "de perder a vaga."),
+    ("Documentos necessários para a matrícula", ['MATRICULA', 'EJA'],
+        "documentos matrícula certidão cpf comprovante residência vacinação",
+        'contractor', 'published',
+        "Para efetivar a matrícula o responsável (ou o estudante maior de "
+        "idade) apresenta na escola: certidão de nascimento ou RG do "
+        "estudante, CPF, comprovante de residência, histórico escolar ou "
+        "declaração de transferência e cartão de vacinação.\n\n"
+        "A falta do histórico não impede a matrícula: a escola aceita a "
+        "declaração de escolaridade e concede prazo para a entrega."),
+    ("Transferência entre escolas da rede estadual", ['TRANSFERENCIA'],
+        "transferência escola vaga mudança declaração",
+        'contractor', 'published',
+        "O pedido de transferência é feito na escola de origem, que emite a "
+        "declaração de transferência. Com ela, o responsável procura a "
+        "escola de destino, que confirma a existência de vaga.\n\n"
+        "Se a escola de destino não tiver vaga, oriente a consultar a "
+        "Gerência Regional de Educação (GRE) do município."),
+    ("PE no Campus: quem pode participar", ['PECAMPUS'],
+        "pe no campus requisitos edital universidade auxílio inscrição",
+        'see', 'published',
+        "O PE no Campus atende estudantes que concluíram o ensino médio na "
+        "rede pública estadual de Pernambuco e foram aprovados em curso de "
+        "graduação presencial.\n\n"
+        "Os requisitos, documentos e prazos de cada edição constam do "
+        "edital publicado pela SEE-PE. A inscrição é feita somente pelo "
+        "sistema indicado no edital; a central não realiza inscrições."),
+    ("PE no Campus: pagamento do auxílio", ['PECAMPUS'],
+        "pe no campus pagamento auxílio conta depósito atraso",
+        'contractor', 'published',
+        "O auxílio é depositado mensalmente na conta informada pelo "
+        "estudante no ato da inscrição. Atrasos costumam decorrer de dados "
+        "bancários incorretos ou de pendência na comprovação de matrícula "
+        "do semestre.\n\n"
+        "Quando o estudante confirmar que os dados estão corretos e a "
+        "comprovação foi enviada, registre a solicitação para resposta pela "
+        "SEE-PE."),
+    ("Passe Livre Estudantil: como solicitar o cartão", ['PASSELIVRE'],
+        "passe livre cartão solicitar cadastro transporte gratuidade",
+        'contractor', 'published',
+        "O estudante da rede estadual solicita o Passe Livre na secretaria "
+        "da sua escola, que realiza o cadastro. Depois da validação o cartão "
+        "é emitido e entregue na própria escola.\n\n"
+        "O benefício vale para os deslocamentos entre a residência e a "
+        "escola nos dias letivos."),
+    ("Passe Livre Estudantil: cartão bloqueado ou perdido", ['PASSELIVRE'],
+        "passe livre cartão bloqueado perdido segunda via roubo",
+        'contractor', 'published',
+        "Em caso de perda ou roubo, o estudante deve pedir o bloqueio e a "
+        "segunda via pela escola. Cartões bloqueados por falta de "
+        "frequência são liberados depois que a escola atualiza a "
+        "frequência no sistema.\n\n"
+        "Se a escola informar que a frequência está regular e o cartão "
+        "continuar bloqueado, registre a solicitação para resposta pela "
+        "SEE-PE."),
+    ("Ganhe o Mundo: requisitos e seleção", ['GANHEMUNDO'],
+        "ganhe o mundo intercâmbio seleção requisitos inglês espanhol",
+        'see', 'published',
+        "O Ganhe o Mundo oferece intercâmbio a estudantes do ensino médio "
+        "da rede estadual. A seleção segue o edital de cada ano e considera "
+        "o desempenho escolar e o resultado nos cursos de língua "
+        "estrangeira oferecidos pelo programa.\n\n"
+        "Dúvidas sobre notas e classificação individual são encaminhadas à "
+        "SEE-PE."),
+    ("Histórico escolar e declarações", ['DOCUMENTOS'],
+        "histórico declaração certificado conclusão escola extinta",
+        'contractor', 'published',
+        "Históricos e declarações são emitidos pela escola em que o "
+        "estudante concluiu os estudos, em até 30 dias.\n\n"
+        "Quando a escola foi extinta ou municipalizada, o acervo fica sob "
+        "a guarda da SEE-PE: registre a solicitação com o nome da escola, o "
+        "ano de conclusão e o nome completo do estudante."),
+    ("Como registrar uma denúncia", ['OUVIDORIA'],
+        "denúncia ouvidoria reclamação escola merenda sigilo",
+        'contractor', 'published',
+        "Denúncias sobre as escolas (merenda, transporte, conduta de "
+        "servidores, estrutura) são registradas com a classificação "
+        "Denúncia e escaladas à Ouvidoria da SEE-PE.\n\n"
+        "Registre o nome e o município da escola, a data e a descrição dos "
+        "fatos. O solicitante pode pedir sigilo dos seus dados."),
+    ("Matrícula na EJA: turmas noturnas", ['EJA'],
+        "eja jovens adultos noturno matrícula",
+        'contractor', 'draft',
+        "Rascunho: as turmas de EJA funcionam no período noturno nas escolas "
+        "indicadas pela GRE. Aguardando a lista de escolas da SEE-PE."),
+    ("Matrícula: prazos prorrogados da edição anterior", ['MATRICULA'],
+        "matrícula prorrogação prazo",
+        'contractor', 'archived',
+        "Os prazos de efetivação da matrícula da edição anterior foram "
+        "prorrogados por uma semana. Conteúdo arquivado: vale apenas para "
+        "aquela edição."),
+    ]
+
+RATINGS = [
+    # article title, grade, comment
+    ("Matrícula de alunos novatos: calendário e etapas", 5,
+        "Claro e completo."),
+    ("Documentos necessários para a matrícula", 4,
+        "Incluir a regra para estudantes estrangeiros."),
+    ("Transferência entre escolas da rede estadual", 4, None),
+    ("PE no Campus: pagamento do auxílio", 3,
+        "Detalhar o prazo de comprovação da matrícula."),
+    ("Passe Livre Estudantil: como solicitar o cartão", 5, None),
+    ("Passe Livre Estudantil: cartão bloqueado ou perdido", 4, None),
+    ("Histórico escolar e declarações", 2,
+        "Prazo de emissão desatualizado; revisar com a GDOC."),
+    ("Como registrar uma denúncia", 5, None),
+    ]
+
+# login, name, groups (XML ids of see_atendimento), units of the user
+USERS = [
+    ('atendente', "Ana Beatriz Souza", ['group_agent'], []),
+    ('atendente2', "Carlos Eduardo Lima", ['group_agent'], []),
+    ('atendente3', "Juliana Ferreira", ['group_agent'], []),
+    ('supervisor', "Marcos Vinícius Rocha", ['group_supervisor'], []),
+    ('unidade', "Patrícia Albuquerque (SEE-PE)", ['group_unit'],
+        [u[0] for u in UNITS]),
+    ('gestor', "Roberto Cavalcanti", ['group_contract_manager'], []),
+    ('fiscal', "Fernanda Moura (SEE-PE)", ['group_fiscal'], []),
+    ('auditor', "Luiz Henrique Barros (SEE-PE)", ['group_auditor'], []),
+    ('integracao', "Integração SIEPE", ['group_integration'], []),
+    ]
+ROLES = {
+    'atendente': "Atendente",
+    'atendente2': "Atendente",
+    'atendente3': "Atendente",
+    'supervisor': "Supervisor",
+    'unidade': "Unidade Gestora (2º nível)",
+    'gestor': "Gestor do contrato",
+    'fiscal': "Fiscal do contrato",
+    'auditor': "Auditor SEE-PE (somente leitura)",
+    'admin': "Administrador",
+    'integracao': "Integração (JSON-RPC)",
+    }
+AGENTS = ['atendente', 'atendente2', 'atendente3']
+
+REQUESTERS = [
+    # name, phone, CPF base (9 digits, check digits computed) or None
+    ("Maria José da Silva", "(81) 99812-3401", '372184650'),
+    ("João Pedro Santos", "(81) 98745-1290", None),
+    ("Severina Alves de Lima", "(87) 99654-2201", '518273946'),
+    ("Antônio Carlos Pereira", "(81) 99123-8877", None),
+    ("Luciana Barbosa", "(81) 3184-2200", None),
+    ("Rafael Nascimento", "(81) 98877-4512", '604917283'),
+    ("Gabriela Cordeiro", "(87) 98811-0934", None),
+    ("Francisco das Chagas Melo", "(81) 99701-5563", '245839176'),
+    ("Beatriz Vasconcelos", "(81) 99234-7781", None),
+    ("José Ricardo Araújo", "(81) 98602-3318", None),
+    ("Tatiane Gomes", "(87) 99920-4417", '731562948'),
+    ("Pedro Henrique Farias", "(81) 99455-6620", None),
+    ("Camila Oliveira", "(81) 98123-9004", None),
+    ("Edvaldo Monteiro", "(81) 99388-1176", '850326417'),
+    ("Larissa Queiroz", "(87) 99107-6652", None),
+    ("Sandra Regina Tavares", "(81) 99560-2087", None),
+    ]
+
+# What the citizen asks and what the agent answers, by service
+QUESTIONS = {
+    'MATRICULA': [
+        ("Quer saber quando abre a matrícula de novatos para o 1º ano do "
+            "ensino médio.",
+            "Informado que a pré-matrícula é feita no portal de matrícula no "
+            "período do calendário da SEE-PE e orientado sobre as etapas.",
+            ["Matrícula de alunos novatos: calendário e etapas"]),
+        ("Pergunta quais documentos levar à escola para efetivar a "
+            "matrícula da filha.",
+            "Listados os documentos: certidão de nascimento, CPF, "
+            "comprovante de residência, histórico e cartão de vacinação.",
+            ["Documentos necessários para a matrícula"]),
+        ("Fez a pré-matrícula, mas a escola do comprovante não é a que "
+            "escolheu.",
+            None, ["Matrícula de alunos novatos: calendário e etapas"]),
+        ],
+    'TRANSFERENCIA': [
+        ("Mudou de bairro e quer transferir o filho para uma escola mais "
+            "perto de casa.",
+            "Orientado a pedir a declaração de transferência na escola de "
+            "origem e procurar a escola de destino para confirmar a vaga.",
+            ["Transferência entre escolas da rede estadual"]),
+        ],
+    'PECAMPUS': [
+        ("Quer saber se pode participar do PE no Campus estudando em "
+            "faculdade particular.",
+            "Explicado o público do programa e indicado o edital vigente "
+            "para conferir os requisitos.",
+            ["PE no Campus: quem pode participar"]),
+        ("O auxílio do PE no Campus deste mês não foi depositado; dados "
+            "bancários conferidos.",
+            None, ["PE no Campus: pagamento do auxílio"]),
+        ],
+    'PASSELIVRE': [
+        ("Pergunta como o filho consegue o cartão do Passe Livre.",
+            "Orientado a solicitar na secretaria da escola, que faz o "
+            "cadastro; o cartão é entregue na escola.",
+            ["Passe Livre Estudantil: como solicitar o cartão"]),
+        ("Cartão do Passe Livre bloqueado, embora a escola diga que a "
+            "frequência está em dia.",
+            None, ["Passe Livre Estudantil: cartão bloqueado ou perdido"]),
+        ("Perdeu o cartão do Passe Livre e quer a segunda via.",
+            "Orientado a pedir o bloqueio e a segunda via na escola.",
+            ["Passe Livre Estudantil: cartão bloqueado ou perdido"]),
+        ],
+    'GANHEMUNDO': [
+        ("Quer saber os requisitos para se inscrever no Ganhe o Mundo.",
+            "Informados os critérios gerais e indicado o edital do ano.",
+            ["Ganhe o Mundo: requisitos e seleção"]),
+        ("Discorda da nota de proficiência publicada no resultado do "
+            "Ganhe o Mundo.",
+            None, ["Ganhe o Mundo: requisitos e seleção"]),
+        ],
+    'DOCUMENTOS': [
+        ("Precisa do histórico escolar de uma escola estadual que foi "
+            "fechada em 2009.",
+            None, ["Histórico escolar e declarações"]),
+        ("Pede declaração de escolaridade para o estágio.",
+            "Orientado a solicitar na secretaria da escola; prazo de até "
+            "30 dias.",
+            ["Histórico escolar e declarações"]),
+        ],
+    'EJA': [
+        ("Adulto de 42 anos quer terminar o ensino fundamental à noite.",
+            "Informado que a matrícula na EJA é feita na escola e orientado "
+            "a procurar a GRE para a lista de escolas com turma noturna.",
+            []),
+        ],
+    'OUVIDORIA': [
+        ("Denuncia falta de merenda há duas semanas na escola do filho.",
+            None, ["Como registrar uma denúncia"]),
+        ],
+    }
+# Contacts that are not attendances (item 3.1.1.7)
+INVALID = [
+    ('ENGANO', "Procurava o Detran para agendar vistoria.",
+        "Informado que o número é da central da SEE-PE."),
+    ('TROTE', "Ligação de trote.", "Ligação encerrada."),
+    ('MUDA', "Ligação sem áudio do solicitante.",
+        "Ligação encerrada após três avisos."),
+    ('QUEDA', "Ligação caiu durante a identificação.",
+        "Sem retorno do solicitante."),
+    ('INTERROMPIDA', "Solicitante desligou antes de informar a dúvida.",
+        "Ligação encerrada pelo solicitante."),
+    ]
+ESCALATION_ANSWERS = {
+    'MATRICULA': "Vaga confirmada na escola escolhida após correção no "
+        "sistema; novo comprovante disponível no portal.",
+    'PECAMPUS': "Pagamento retido por pendência de comprovação de matrícula; "
+        "regularizado, o depósito sai na próxima folha.",
+    'PASSELIVRE': "Frequência atualizada pela GTE; cartão desbloqueado em "
+        "até 48 horas.",
+    'GANHEMUNDO': "Nota revisada e mantida; o candidato pode interpor "
+        "recurso no prazo do edital.",
+    'DOCUMENTOS': "Acervo localizado na GRE Recife Norte; histórico "
+        "disponível para retirada em 10 dias úteis.",
+    'OUVIDORIA': "Denúncia registrada na Ouvidoria; a GRE visitará a "
+        "escola nesta semana.",
+    }
+
+# How many protocols end in each state (in attendance order)
+PLAN = (
+    ['resolved'] * 9 + ['closed'] * 10 + ['invalid'] * 5
+    + ['esc_new'] * 2 + ['esc_analysis'] * 2 + ['esc_forwarded'] * 2
+    + ['esc_answered'] * 3 + ['esc_returned'] * 3
+    + ['cancelled'] * 3 + ['attending'] * 3 + ['draft'] * 3)
+
+
+def cpf_with_digits(base):
+    "Return the CPF of the 9 base digits with its two check digits"
+    digits = [int(c) for c in base]
+    for _ in range(2):
+        weight = len(digits) + 1
+        total = sum(d * (weight - i) for i, d in enumerate(digits))
+        digits.append((total * 10) % 11 % 10)
+    return ''.join(map(str, digits))
+
+
+# --------------------------------------------------------------------------
+# Database and modules
+
+def parse_arguments(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('-d', '--database', default='see_demo',
+        help="database name (default: %(default)s)")
+    parser.add_argument('-c', '--config', default=str(DEFAULT_CONFIG),
+        help="trytond configuration file (default: config/demo.conf)")
+    parser.add_argument('--database-path',
+        help="folder of the SQLite files, instead of [database] path")
+    return parser.parse_args(argv)
+
+
+def configure(options):
+    "Load the trytond configuration before any backend import"
+    from trytond import config
+    config_file = Path(options.config).resolve()
+    database_path = (Path(options.database_path).resolve()
+        if options.database_path else None)
+    # The demo configuration uses paths relative to the repository
+    os.chdir(ROOT)
+    if not config_file.is_file():
+        sys.exit(f"Configuração não encontrada: {config_file}")
+    config.update_etc(str(config_file))
+    if database_path:
+        config.set('database', 'path', str(database_path))
+    uri = config.get('database', 'uri')
+    if not uri.startswith('sqlite'):
+        sys.exit(f"A demonstração usa SQLite, mas [database] uri = {uri!r}")
+    path = Path(config.get('database', 'path')).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path / f'{options.database}.sqlite'
+
+
+def module_names():
+    "Every module of the project, as found in addons/"
+    names = sorted(p.parent.name for p in ROOT.glob('addons/*/tryton.cfg'))
+    from trytond.modules import get_modules
+    missing = sorted(set(names) - set(get_modules()))
+    if missing:
+        sys.exit(
+            f"Módulos de addons/ não instalados no ambiente: "
+            f"{', '.join(missing)}. Registre-os em pyproject.toml (entry "
+            "point trytond.modules) e rode `make install`.")
+    return names
+
+
+def activate_modules(database, path, modules, admin_password):
+    """Create the database when missing, then activate or update modules
+    and load the Portuguese translations, as `trytond-admin -d DB -u ...
+    --activate-dependencies -l pt` does."""
+    from trytond import admin, backend
+    from trytond.commandline import get_parser_admin
+
+    created = not path.exists()
+    if created:
+        backend.Database.create(None, database)
+    options = get_parser_admin().parse_args([
+            '--database', database,
+            '--update', *modules,
+            '--activate-dependencies',
+            '--language', 'pt',
+            ])
+    # An empty e-mail keeps trytond-admin from asking for one
+    options.email = ''
+    with tempfile.NamedTemporaryFile('w', suffix='.pass') as passfile:
+        passfile.write(admin_password + '\n')
+        passfile.flush()
+        previous = os.environ.get('TRYTONPASSFILE')
+        os.environ['TRYTONPASSFILE'] = passfile.name
+        try:
+            admin.run(options)
+        finally:
+            if previous is None:
+                del os.environ['TRYTONPASSFILE']
+            else:
+                os.environ['TRYTONPASSFILE'] = previous
+    return created
+
+
+# --------------------------------------------------------------------------
+# Demo data
+
+class Loader:
+    "Load the demo data in the current transaction"
+
+    def __init__(self, admin_password):
+        from trytond.pool import Pool
+        self.pool = Pool()
+        self.admin_password = admin_password
+        self.random = random.Random(2024)
+        self.now = dt.datetime.now().replace(microsecond=0)
+        self.created = {}
+
+    def count(self, name, number):
+        self.created[name] = self.created.get(name, 0) + number
+
+    def ref(self, xml_id, module='see_atendimento'):
+        ModelData = self.pool.get('ir.model.data')
+        return ModelData.get_id(module, xml_id)
+
+    def get_or_create(self, model, key, values_list):
+        "Return records of model by key, creating the missing ones"
+        Model = self.pool.get(model)
+        keys = [v[key] for v in values_list]
+        existing = {getattr(r, key): r
+            for r in Model.search([(key, 'in', keys)])}
+        missing = [v for v in values_list if v[key] not in existing]
+        if missing:
+            for record in Model.create(missing):
+                existing[getattr(record, key)] = record
+            self.count(model, len(missing))
+        return {k: existing[k] for k in keys}
+
+    def load(self):
+        self.units = self.get_or_create('see.unit', 'code', [{
+                    'code': code, 'name': name, 'email': email,
+                    } for code, name, email in UNITS])
+        self.services = self.get_or_create('see.service', 'code', [{
+                    'code': code, 'name': name, 'kind': kind,
+                    'unit': self.units[unit].id, 'description': description,
+                    } for code, name, kind, unit, description in SERVICES])
+        Classification = self.pool.get('see.classification')
+        self.classifications = {
+            c.code: c for c in Classification.search([])}
+        self.users = self.load_users()
+        self.articles = self.load_articles()
+        self.load_ratings()
+        self.load_protocols()
+
+    def load_users(self):
+        pool = self.pool
+        User = pool.get('res.user')
+        Lang = pool.get('ir.lang')
+        from trytond.transaction import inactive_records
+        portuguese, = Lang.search([('code', '=', 'pt')])
+        with inactive_records():
+            users = {u.login: u for u in User.search([
+                        ('login', 'in', [u[0] for u in USERS] + ['admin']),
+                        ])}
+        to_create = []
+        for login, name, groups, units in USERS:
+            if login in users:
+                continue
+            to_create.append({
+                    'login': login,
+                    'name': name,
+                    'email': f'{login}@see-pe.example',
+                    'groups': [('add', [self.ref(g) for g in groups])],
+                    'see_units': [('add', [self.units[u].id for u in units])],
+                    })
+        if to_create:
+            for user in User.create(to_create):
+                users[user.login] = user
+            self.count('res.user', len(to_create))
+        # Reset what the printed table promises, every run
+        self.passwords = {login: f'{login}-demo' for login, *_ in USERS}
+        self.passwords['admin'] = self.admin_password
+        for login, user in users.items():
+            user.active = True
+            user.language = portuguese
+            user.password = self.passwords[login]
+        User.save(list(users.values()))
+        return users
+
+    def load_articles(self):
+        Article = self.pool.get('see.kb.article')
+        articles = {a.title: a for a in Article.search([
+                    ('title', 'in', [a[0] for a in ARTICLES]),
+                    ])}
+        to_create, states = [], {}
+        for title, services, keywords, produced_by, state, body in ARTICLES:
+            states[title] = state
+            if title in articles:
+                continue
+            to_create.append({
+                    'title': title,
+                    'services': [('add',
+                            [self.services[s].id for s in services])],
+                    'keywords': keywords,
+                    'produced_by': produced_by,
+                    'body': body,
+                    })
+        if to_create:
+            created = Article.create(to_create)
+            self.count('see.kb.article', len(created))
+            Article.publish([a for a in created
+                    if states[a.title] in {'published', 'archived'}])
+            Article.archive([a for a in created
+                    if states[a.title] == 'archived'])
+            articles.update((a.title, a) for a in created)
+        return articles
+
+    def load_ratings(self):
+        from trytond.transaction import Transaction
+        Rating = self.pool.get('see.kb.rating')
+        Date = self.pool.get('ir.date')
+        if Rating.search([('article', 'in', list(self.articles.values()))],
+                limit=1):
+            return
+        today = Date.today()
+        with Transaction().set_user(self.users['unidade'].id):
+            Rating.create([{
+                        'article': self.articles[title].id,
+                        'grade': grade,
+                        'comment': comment,
+                        'date': today - dt.timedelta(days=3 + 2 * i),
+                        } for i, (title, grade, comment) in enumerate(RATINGS)])
+        self.count('see.kb.rating', len(RATINGS))
+
+    # Protocols ----------------------------------------------------------
+
+    def business_time(self, days_ago):
+        "A weekday time in office hours, about days_ago in the past"
+        day = self.now.date() - dt.timedelta(days=days_ago)
+        while day.weekday() >= 5:
+            day -= dt.timedelta(days=1)
+        return dt.datetime.combine(day, dt.time(
+                self.random.randint(8, 17), self.random.randint(0, 59),
+                self.random.randint(0, 59)))
+
+    @staticmethod
+    def office_after(moment, hours):
+        "moment plus hours of office time (weekdays, 8h to 18h)"
+        remaining = dt.timedelta(hours=hours)
+        while remaining:
+            opening = moment.replace(hour=8, minute=0, second=0)
+            closing = moment.replace(hour=18, minute=0, second=0)
+            if moment.weekday() >= 5 or moment >= closing:
+                moment = opening + dt.timedelta(days=1)
+            elif moment < opening:
+                moment = opening
+            else:
+                step = min(remaining, closing - moment)
+                moment += step
+                remaining -= step
+        return moment
+
+    def load_protocols(self):
+        Protocol = self.pool.get('see.protocol')
+        agents = [self.users[a] for a in AGENTS]
+        if Protocol.search([('agent', 'in', agents)], limit=1):
+            return
+        rnd = self.random
+        escalable, answerable = [], []
+        for service, questions in QUESTIONS.items():
+            for question in questions:
+                (answerable if question[1] else escalable).append(
+                    (service, question))
+        requesters = list(REQUESTERS)
+        rnd.shuffle(requesters)
+        # The first requesters come back about the same service: FCR
+        returning = {}
+        cases = []
+        for index, outcome in enumerate(PLAN):
+            requester = requesters[index % len(requesters)]
+            if outcome == 'invalid':
+                code, description, answer = INVALID[index % len(INVALID)]
+                case = {
+                    'service': None, 'classification': code,
+                    'description': description, 'answer': answer,
+                    'articles': [],
+                    }
+            else:
+                escalate = outcome.startswith('esc_')
+                choices = escalable if escalate else answerable
+                service, (description, answer, articles) = choices[
+                    index % len(choices)]
+                if escalate:
+                    classification = (
+                        'DENUNCIA' if service == 'OUVIDORIA' else 'SEEPE')
+                else:
+                    classification = rnd.choice(['PADRAO'] * 4 + ['REGISTRO'])
+                if requester in returning and not escalate:
+                    service, description, answer, articles = (
+                        returning.pop(requester))
+                elif not escalate and index < 8:
+                    returning[requester] = (
+                        service, description, answer, articles)
+                case = {
+                    'service': service, 'classification': classification,
+                    'description': description, 'answer': answer,
+                    'articles': articles,
+                    }
+            case['outcome'] = outcome
+            case['requester'] = requester
+            case['agent'] = agents[index % len(agents)]
+            case['start'] = self.start_of(index, outcome)
+            cases.append(case)
+        # Register them in the order they happened: numbers follow time
+        for case in sorted(cases, key=lambda c: c['start']):
+            self.attend(case)
+        self.count('see.protocol', len(cases))
+
+    def start_of(self, index, outcome):
+        "When the attendance of outcome began"
+        rnd = self.random
+        if outcome in {'draft', 'attending'}:
+            # Open work is from the last hour
+            return self.now - dt.timedelta(minutes=3 + (7 * index) % 50)
+        if outcome == 'esc_new':
+            return self.business_time(rnd.randint(1, 6))
+        if outcome in {'esc_analysis', 'esc_forwarded'}:
+            return self.business_time(rnd.randint(2, 6))
+        if outcome in {'esc_answered', 'esc_returned'}:
+            # Room for the second level's hours before now
+            return self.business_time(rnd.randint(7, 27))
+        return self.business_time(rnd.randint(1, 27))
+
+    def attend(self, case):
+        "Register one attendance and take it through its workflow"
+        from trytond.transaction import Transaction
+        pool = self.pool
+        Protocol = pool.get('see.protocol')
+        rnd = self.random
+        outcome, agent, start = case['outcome'], case['agent'], case['start']
+        name, phone, cpf_base = case['requester']
+        end = start + dt.timedelta(seconds=rnd.randint(150, 720))
+        timeline = {'create': start, 'start': start + dt.timedelta(seconds=8)}
+        values = {
+            'channel': rnd.choice(['telefone'] * 6 + ['webchat'] * 3
+                + ['whatsapp']),
+            'requester_name': name,
+            'requester_phone': phone,
+            'requester_cpf': cpf_with_digits(cpf_base) if cpf_base else None,
+            'service': (self.services[case['service']].id
+                if case['service'] else None),
+            'description': case['description'],
+            'start_date': start,
+            }
+        if outcome != 'draft':
+            values['classification'] = self.classifications[
+                case['classification']].id
+            if case['articles']:
+                values['kb_articles'] = [('add',
+                        [self.articles[t].id for t in case['articles']])]
+            if case['answer'] and outcome != 'cancelled':
+                values['answer'] = case['answer']
+        with Transaction().set_user(agent.id):
+            protocol, = Protocol.create([values])
+            if outcome == 'cancelled':
+                Protocol.start([protocol])
+                Protocol.cancel([protocol])
+                timeline['cancel'] = end
+            elif outcome != 'draft':
+                Protocol.start([protocol])
+            if outcome in {'resolved', 'closed', 'invalid'}:
+                Protocol.resolve([protocol])
+                timeline['resolve'] = end
+                if outcome == 'closed':
+                    closed = end + dt.timedelta(seconds=20)
+                    Protocol.set_survey(
+                        [protocol], rnd.choice([10, 10, 9, 9, 8, 8, 7, 5]))
+                    Protocol.close([protocol])
+                    timeline['survey'] = closed
+                    timeline['close'] = closed
+            elif outcome.startswith('esc_'):
+                self.escalate(protocol, outcome, end, timeline)
+        self.backdate(protocol, timeline)
+
+    def escalate(self, protocol, outcome, end, timeline):
+        "Escalate through the wizard and work the escalation at SEE-PE"
+        from trytond.transaction import Transaction
+        pool = self.pool
+        Protocol = pool.get('see.protocol')
+        Escalation = pool.get('see.protocol.escalation')
+        Escalate = pool.get('see.protocol.escalate', type='wizard')
+        rnd = self.random
+        question = (f"{protocol.description} Solicitante "
+            f"{protocol.requester_name} aguarda retorno pelo telefone "
+            f"{protocol.requester_phone}.")
+        with Transaction().set_context(active_model='see.protocol',
+                active_id=protocol.id, active_ids=[protocol.id]):
+            session_id, _, _ = Escalate.create()
+            Escalate.execute(session_id, {
+                    'start': {
+                        'question': question,
+                        'request_kb_update': outcome == 'esc_returned',
+                        },
+                    }, 'escalate')
+            Escalate.delete(session_id)
+        timeline['escalate'] = end
+        escalation, = Escalation.search([('protocol', '=', protocol.id)])
+        steps = {'escalate': end}
+        if outcome != 'esc_new':
+            with Transaction().set_user(self.users['unidade'].id):
+                Escalation.analyse([escalation])
+                last = steps['escalation_analysis'] = self.office_after(
+                    end, rnd.randint(1, 3))
+                if outcome == 'esc_forwarded' or (
+                        outcome != 'esc_analysis' and rnd.random() < .5):
+                    escalation.forwarded_unit = self.units[
+                        'GAC' if escalation.unit.code != 'GAC' else 'GMAT']
+                    escalation.save()
+                    Escalation.forward([escalation])
+                    last = steps['escalation_forward'] = self.office_after(
+                        last, rnd.randint(2, 6))
+                if outcome in {'esc_answered', 'esc_returned'}:
+                    escalation.answer = ESCALATION_ANSWERS[
+                        protocol.service.code]
+                    escalation.save()
+                    Escalation.answer_([escalation])
+                    last = steps['escalation_answer'] = self.office_after(
+                        last, rnd.randint(3, 12))
+                    timeline['answered'] = last
+        if outcome == 'esc_returned':
+            # The agent calls the requester back, gets the survey, closes
+            closed = self.office_after(
+                steps['escalation_answer'], rnd.randint(1, 4))
+            with Transaction().set_user(protocol.agent.id):
+                Protocol.set_survey([protocol], rnd.choice([9, 8, 6, 10]))
+                Protocol.close([protocol])
+            steps['escalation_return'] = timeline['survey'] = closed
+            timeline['close'] = closed
+        timeline.update(steps)
+        self.backdate_escalation(escalation, steps)
+
+    def backdate(self, protocol, timeline):
+        """Move the timestamps of a protocol and its history to the moments
+        of the story told by timeline: the workflow methods stamp now(), and
+        the history is read-only through the models, so this is SQL."""
+        from trytond.transaction import Transaction
+        pool = self.pool
+        Protocol = pool.get('see.protocol')
+        Event = pool.get('see.protocol.event')
+        cursor = Transaction().connection.cursor()
+        table = Protocol.__table__()
+        event = Event.__table__()
+        columns = {
+            'start_date': timeline['create'],
+            'create_date': timeline['create'],
+            }
+        end = (timeline.get('resolve') or timeline.get('escalate')
+            or timeline.get('cancel'))
+        if end:
+            columns['end_date'] = end
+        if 'close' in timeline:
+            columns['closed_date'] = timeline['close']
+        if 'survey' in timeline:
+            columns['survey_date'] = timeline['survey']
+        cursor.execute(*table.update(
+                [getattr(table, c) for c in columns], list(columns.values()),
+                where=table.id == protocol.id))
+        for action, date in timeline.items():
+            cursor.execute(*event.update(
+                    [event.date, event.create_date], [date, date],
+                    where=(event.protocol == protocol.id)
+                    & (event.action == action)))
+
+    def backdate_escalation(self, escalation, steps):
+        from trytond.transaction import Transaction
+        Escalation = self.pool.get('see.protocol.escalation')
+        cursor = Transaction().connection.cursor()
+        table = Escalation.__table__()
+        columns = {
+            'escalate': ['request_date', 'create_date'],
+            'escalation_analysis': ['analysis_date'],
+            'escalation_forward': ['forwarded_date'],
+            'escalation_answer': ['answered_date'],
+            'escalation_return': ['returned_date'],
+            }
+        names, values = [], []
+        for action, date in steps.items():
+            for column in columns[action]:
+                names.append(getattr(table, column))
+                values.append(date)
+        cursor.execute(*table.update(
+                names, values, where=table.id == escalation.id))
+
+
+def load_data(database, admin_password):
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    if database not in Pool.database_list():
+        Pool(database).init()
+    with Transaction().start(database, 0, context={'language': 'pt'}):
+        loader = Loader(admin_password)
+        loader.load()
+        Protocol = loader.pool.get('see.protocol')
+        Escalation = loader.pool.get('see.protocol.escalation')
+        states = {}
+        for protocol in Protocol.search([]):
+            states[protocol.state] = states.get(protocol.state, 0) + 1
+        escalation_states = {}
+        for escalation in Escalation.search([]):
+            escalation_states[escalation.state] = (
+                escalation_states.get(escalation.state, 0) + 1)
+        return loader.created, loader.passwords, states, escalation_states
+
+
+def print_summary(database, path, created, passwords, states,
+        escalation_states, seconds):
+    print()
+    print(f"Banco de demonstração: {database} ({path})")
+    if created:
+        print("Criados agora: " + ", ".join(
+                f"{n} {m}" for m, n in sorted(created.items())))
+    else:
+        print("Dados de demonstração já carregados; nada duplicado.")
+    print("Protocolos por estado: " + ", ".join(
+            f"{s} {n}" for s, n in sorted(states.items())))
+    print("Escalonamentos por estado: " + ", ".join(
+            f"{s} {n}" for s, n in sorted(escalation_states.items())))
+    print(f"Pronto em {seconds:.1f} s. Cliente web: {URL}  "
+        f"(banco: {database})")
+    print()
+    width = max(len(r) for r in ROLES.values())
+    logins = [u[0] for u in USERS if u[0] != 'integracao']
+    logins += ['admin', 'integracao']
+    print(f"{'Papel':<{width}}  {'Login':<11}  Senha")
+    print(f"{'-' * width}  {'-' * 11}  {'-' * 16}")
+    for login in logins:
+        print(f"{ROLES[login]:<{width}}  {login:<11}  {passwords[login]}")
+    print()
+
+
+def main(argv=None):
+    started = time.monotonic()
+    options = parse_arguments(argv)
+    path = configure(options)
+    admin_password = os.environ.get(
+        'SEE_DEMO_ADMIN_PASSWORD', DEFAULT_ADMIN_PASSWORD)
+    modules = module_names()
+    print(f"Ativando {', '.join(modules)} em {path} …", flush=True)
+    activate_modules(options.database, path, modules, admin_password)
+    created, passwords, states, escalation_states = load_data(
+        options.database, admin_password)
+    print_summary(options.database, path, created, passwords, states,
+        escalation_states, time.monotonic() - started)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,213 @@
+# This file is part of the Central de Atendimento SEE project.
+# The COPYRIGHT file at the top level of this repository contains
+# the full copyright notices and license terms.
+"""scripts/demo.py, as `make demo` runs it: twice on a fresh SQLite folder,
+without duplicating anything, with one user per role who can log in."""
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATABASE = 'see_demo_test'
+ROLE_GROUPS = {
+    'atendente': 'group_agent',
+    'atendente2': 'group_agent',
+    'supervisor': 'group_supervisor',
+    'unidade': 'group_unit',
+    'gestor': 'group_contract_manager',
+    'fiscal': 'group_fiscal',
+    'auditor': 'group_auditor',
+    'admin': 'group_admin',
+    'integracao': 'group_integration',
+    }
+COUNTED = [
+    'see_unit', 'see_service', 'see_kb_article', 'see_kb_rating',
+    'see_protocol', 'see_protocol_escalation', 'see_protocol_event',
+    'party_party', 'res_user', '"res_user-res_group"', '"see_unit-res_user"',
+    'res_notification',
+    ]
+
+
+class DemoTestCase(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.directory = tempfile.TemporaryDirectory(prefix='see-demo-')
+        cls.path = Path(cls.directory.name) / f'{DATABASE}.sqlite'
+        cls.first = cls.run_demo()
+        cls.counts_first = cls.counts()
+        cls.second = cls.run_demo()
+        cls.counts_second = cls.counts()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.directory.cleanup()
+
+    @classmethod
+    def run_demo(cls):
+        env = os.environ.copy()
+        # What `make` exports: the demo configuration must still win
+        env['TRYTOND_DATABASE__URI'] = 'postgresql:///'
+        env.pop('TRYTOND_CONFIG', None)
+        env.pop('SEE_DEMO_ADMIN_PASSWORD', None)
+        process = subprocess.run([sys.executable, 'scripts/demo.py',
+                '--database', DATABASE,
+                '--database-path', cls.directory.name],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True)
+        if process.returncode:
+            raise AssertionError(
+                f"scripts/demo.py failed:\n{process.stdout[-5000:]}")
+        return process.stdout
+
+    @classmethod
+    def query(cls, sql, *args):
+        connection = sqlite3.connect(cls.path)
+        try:
+            return connection.execute(sql, args).fetchall()
+        finally:
+            connection.close()
+
+    @classmethod
+    def counts(cls):
+        return {t: cls.query(f'SELECT COUNT(*) FROM {t}')[0][0]
+            for t in COUNTED}
+
+    def test_database_file(self):
+        "The SQLite database is created in the folder given"
+        self.assertTrue(self.path.is_file())
+
+    def test_second_run_duplicates_nothing(self):
+        "Running it again adds no record"
+        self.assertEqual(self.counts_second, self.counts_first)
+        self.assertIn("nada duplicado", self.second)
+
+    def test_modules_activated(self):
+        "Every module of addons/ is activated"
+        modules = {p.parent.name for p in ROOT.glob('addons/*/tryton.cfg')}
+        activated = {n for n, in self.query(
+                "SELECT name FROM ir_module WHERE state = 'activated'")}
+        self.assertLessEqual(modules, activated)
+
+    def test_portuguese(self):
+        "Portuguese is the language of the database, with its translations"
+        translatable, = self.query(
+            "SELECT translatable FROM ir_lang WHERE code = 'pt'")[0]
+        self.assertTrue(translatable)
+        count, = self.query(
+            "SELECT COUNT(*) FROM ir_translation WHERE lang = 'pt'")[0]
+        self.assertGreater(count, 1000)
+        language, = self.query('SELECT language FROM ir_configuration')[0]
+        self.assertEqual(language, 'pt')
+
+    def test_role_users(self):
+        "One active user per role, in its group, speaking Portuguese"
+        for login, group in ROLE_GROUPS.items():
+            with self.subTest(login=login):
+                rows = self.query(
+                    'SELECT u.active, l.code FROM res_user u '
+                    'JOIN ir_lang l ON l.id = u.language '
+                    'WHERE u.login = ?', login)
+                self.assertEqual(rows, [(1, 'pt')])
+                member, = self.query(
+                    'SELECT COUNT(*) FROM res_user u '
+                    'JOIN "res_user-res_group" ug ON ug."user" = u.id '
+                    'JOIN ir_model_data d ON d.db_id = ug."group" '
+                    "AND d.model = 'res.group' "
+                    "AND d.module = 'see_atendimento' "
+                    'WHERE u.login = ? AND d.fs_id = ?', login, group)[0]
+                self.assertEqual(member, 1)
+                self.assertIn(f' {login} ', self.second)
+
+    def test_unit_user_has_units(self):
+        "The second level user answers for the demo units"
+        count, = self.query(
+            'SELECT COUNT(*) FROM "see_unit-res_user" uu '
+            'JOIN res_user u ON u.id = uu."user" '
+            "WHERE u.login = 'unidade'")[0]
+        self.assertGreater(count, 0)
+
+    def test_protocols_in_every_state(self):
+        "A few dozen protocols, in every state, by several agents"
+        states = dict(self.query(
+                'SELECT state, COUNT(*) FROM see_protocol GROUP BY state'))
+        self.assertEqual(set(states), {'draft', 'attending', 'resolved',
+                'escalated', 'answered', 'closed', 'cancelled'})
+        self.assertGreaterEqual(sum(states.values()), 24)
+        agents, = self.query(
+            'SELECT COUNT(DISTINCT agent) FROM see_protocol')[0]
+        self.assertGreaterEqual(agents, 2)
+        numbers, = self.query(
+            'SELECT COUNT(DISTINCT number) FROM see_protocol')[0]
+        self.assertEqual(numbers, sum(states.values()))
+
+    def test_protocols_spread_over_weeks(self):
+        "Attendances span the last weeks, numbered in time order"
+        first, last = self.query(
+            'SELECT MIN(start_date), MAX(start_date) FROM see_protocol')[0]
+        self.assertLess(first[:10], last[:10])
+        numbers = [n for n, in self.query(
+                'SELECT number FROM see_protocol ORDER BY start_date, id')]
+        self.assertEqual(numbers, sorted(numbers))
+
+    def test_escalations_in_every_state(self):
+        "Escalations in every state, answered ones with their answer"
+        states = dict(self.query(
+                'SELECT state, COUNT(*) FROM see_protocol_escalation '
+                'GROUP BY state'))
+        self.assertEqual(set(states),
+            {'new', 'analysis', 'forwarded', 'answered', 'returned'})
+        unanswered, = self.query(
+            'SELECT COUNT(*) FROM see_protocol_escalation '
+            "WHERE state IN ('answered', 'returned') AND answer IS NULL")[0]
+        self.assertEqual(unanswered, 0)
+
+    def test_surveys_and_ratings(self):
+        "Closed protocols have survey scores; published articles ratings"
+        scores = [s for s, in self.query(
+                "SELECT survey_score FROM see_protocol WHERE state = 'closed'")]
+        self.assertTrue(scores)
+        self.assertTrue(all(s is not None and 0 <= s <= 10 for s in scores))
+        published, = self.query(
+            "SELECT COUNT(*) FROM see_kb_article WHERE state = 'published'")[0]
+        self.assertGreaterEqual(published, 5)
+        grades = [g for g, in self.query('SELECT grade FROM see_kb_rating')]
+        self.assertTrue(grades)
+        self.assertTrue(all(1 <= g <= 5 for g in grades))
+
+    def test_passwords_printed_work(self):
+        "The password printed for each login opens a session"
+        table = {}
+        for line in self.second.splitlines():
+            parts = line.split()
+            if len(parts) >= 2 and parts[-2] in ROLE_GROUPS:
+                table[parts[-2]] = parts[-1]
+        self.assertEqual(set(table), set(ROLE_GROUPS))
+        script = (
+            'import sys\n'
+            'from trytond import config\n'
+            'config.update_etc(sys.argv[1])\n'
+            "config.set('database', 'path', sys.argv[2])\n"
+            'from trytond.pool import Pool\n'
+            'from trytond.transaction import Transaction\n'
+            'Pool(sys.argv[3]).init()\n'
+            'with Transaction().start(sys.argv[3], 0):\n'
+            "    User = Pool().get('res.user')\n"
+            '    for pair in sys.argv[4:]:\n'
+            "        login, password = pair.split('=', 1)\n"
+            "        print(login, bool(User.get_login(login, "
+            "{'password': password})))\n")
+        output = subprocess.run([sys.executable, '-c', script,
+                str(ROOT / 'config' / 'demo.conf'), self.directory.name,
+                DATABASE, *(f'{l}={p}' for l, p in table.items())],
+            cwd=ROOT, capture_output=True, text=True, check=True).stdout
+        self.assertEqual(sorted(output.split('\n')[:-1]),
+            sorted(f'{login} True' for login in table))
+
+
+if __name__ == '__main__':
+    unittest.main()
