@@ -1,0 +1,443 @@
+# This file is part of the Central de Atendimento SEE project.
+# The COPYRIGHT file at the top level of this repository contains
+# the full copyright notices and license terms.
+"""A real trytond server on a fresh PostgreSQL database, for tests.
+
+`TrytonServer` creates a database with a unique name, activates every
+`see_*` module found under `addons/` (`addons/*/tryton.cfg`; trytond orders
+them by their dependencies), makes Portuguese (`pt`) the language of the
+database and of its users, creates one user per role, a `see.unit` and a
+`see.service`, and runs `trytond` on a free loopback port, serving the web
+client (sao) when `node_modules/tryton-sao` is installed.  `stop()` ends the
+server and drops the database.  Everything is done in subprocesses
+(`trytond-admin`, `trytond` and a proteus script), so the test process does
+not load or configure trytond itself.
+
+Use it once per test module::
+
+    from tests.server import TrytonServer
+
+    server = TrytonServer()
+
+    def setUpModule():
+        server.start()
+
+    def tearDownModule():
+        server.stop()
+
+or per class, with `ServerTestCase` (the server is `cls.server`)::
+
+    class MyTest(ServerTestCase):
+        def test_it(self):
+            Protocol = self.server.proteus('agent').get('see.protocol')
+
+API (keep it small):
+
+- `TrytonServer(modules=None, language='pt', web=True)`: `modules` defaults
+  to every `see_*` addon (or the names in `SEE_TEST_MODULES`, separated by
+  commas or spaces); each must be installed (`pip install -e .`); `web=False`
+  does not serve sao.
+- `start()`, `stop()`; also usable as a context manager.
+- `database`, `url` (``http://127.0.0.1:PORT/``), `rpc_url` (the JSON-RPC and
+  XML-RPC endpoint ``url + database + '/rpc/'``), `port`, `config_file`, `web_root` (None without sao), `log_file`.
+- `users`: role -> `User(login, password, id, name)` for the roles in
+  `ROLES`: ``agent``, ``agent2``, ``unit`` (member of `records['unit']`),
+  ``supervisor``, ``auditor``, ``contract_manager``, ``fiscal``, ``admin``
+  (also in Tryton's ``res.group_admin``) and ``integration``.
+- `records`: ids of what was created: ``unit``, ``service``.
+- `proteus(role)`: a proteus XML-RPC connection as that user (role or
+  ``'root'`` for trytond's ``admin``); use `Model.get(name, config=...)` or
+  its `get(name)` shortcut.
+- `query(sql, params=())`: rows of a read-only SQL query run directly on the
+  database, to check what was really stored.
+
+The PostgreSQL connection comes from `TRYTOND_DATABASE__URI` (default
+``postgresql:///``).  Set `SEE_TEST_KEEP=1` to keep the database and the
+temporary folder after `stop()` for inspection.
+"""
+import collections
+import configparser
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+SAO = ROOT / 'node_modules' / 'tryton-sao'
+
+User = collections.namedtuple('User', 'login password id name')
+
+# role -> (login, name, XML ids of its groups)
+ROLES = {
+    'agent': ('agente', "Ana Atendente", [
+            'see_atendimento.group_agent']),
+    'agent2': ('agente2', "Bruno Atendente", [
+            'see_atendimento.group_agent']),
+    'unit': ('unidade', "Carla Unidade Gestora", [
+            'see_atendimento.group_unit']),
+    'supervisor': ('supervisor', "Diego Supervisor", [
+            'see_atendimento.group_supervisor']),
+    'auditor': ('auditor', "Elisa Auditora", [
+            'see_atendimento.group_auditor']),
+    'contract_manager': ('gestor', "Gabriela Gestora do Contrato", [
+            'see_atendimento.group_contract_manager']),
+    'fiscal': ('fiscal', "Heitor Fiscal do Contrato", [
+            'see_atendimento.group_fiscal']),
+    'admin': ('administrador', "Fábio Administrador", [
+            'see_atendimento.group_admin', 'res.group_admin']),
+    'integration': ('integracao', "Sistema Integrado", [
+            'see_atendimento.group_integration']),
+    }
+ROOT_PASSWORD = 'admin-Senha-de-teste-1'
+_MARKER = 'SEE-SERVER-DATA '
+
+
+def password(role):
+    "The password of the user of role"
+    return f'{ROLES[role][0]}-Senha-de-teste-1'
+
+
+def addon_modules():
+    "Names of the see_* modules under addons/ (or in SEE_TEST_MODULES)"
+    if os.environ.get('SEE_TEST_MODULES'):
+        return os.environ['SEE_TEST_MODULES'].replace(',', ' ').split()
+    return sorted(
+        p.parent.name for p in ROOT.glob('addons/*/tryton.cfg')
+        if p.parent.name.startswith('see_'))
+
+
+def _check_installed(modules):
+    from importlib.metadata import entry_points
+    installed = {e.name for e in entry_points(group='trytond.modules')}
+    missing = [m for m in modules if m not in installed]
+    if missing:
+        raise RuntimeError(
+            f"modules {', '.join(missing)} are not installed as trytond "
+            "modules: add them to pyproject.toml and run "
+            "`.venv/bin/pip install -e .` (make install)")
+
+
+def _free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def _database_uri():
+    return os.environ.get('TRYTOND_DATABASE__URI') or 'postgresql:///'
+
+
+def _connect(dbname):
+    import psycopg
+    uri = urllib.parse.urlsplit(_database_uri())
+    params = {'dbname': dbname, 'autocommit': True}
+    if uri.hostname:
+        params['host'] = urllib.parse.unquote(uri.hostname)
+    if uri.port:
+        params['port'] = uri.port
+    if uri.username:
+        params['user'] = urllib.parse.unquote(uri.username)
+    if uri.password:
+        params['password'] = urllib.parse.unquote(uri.password)
+    return psycopg.connect(**params)
+
+
+class TrytonServer:
+    "A trytond server on its own database; see the module's docstring"
+
+    def __init__(self, modules=None, language='pt', web=True):
+        self.modules = list(modules) if modules else addon_modules()
+        self.language = language
+        self.web_root = str(SAO) if web and (SAO / 'index.html').exists() \
+            else None
+        self.database = None
+        self.port = None
+        self.users = {}
+        self.records = {}
+        self._process = None
+        self._directory = None
+        self._created = False
+        self._proteus = {}
+
+    # Life cycle ---------------------------------------------------------
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    @property
+    def url(self):
+        return f'http://127.0.0.1:{self.port}/'
+
+    @property
+    def rpc_url(self):
+        return f'{self.url}{self.database}/rpc/'
+
+    @property
+    def config_file(self):
+        return os.path.join(self._directory, 'trytond.conf')
+
+    @property
+    def log_file(self):
+        return os.path.join(self._directory, 'trytond.log')
+
+    def start(self):
+        "Create and fill the database, then start trytond on it"
+        _check_installed(self.modules)
+        self._directory = tempfile.mkdtemp(prefix='see-server-')
+        self.database = 'see_test_' + uuid.uuid4().hex[:12]
+        self.port = _free_port()
+        try:
+            self._write_config()
+            self._create_database()
+            self._initialise()
+            self._populate()
+            self._serve()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self):
+        "Stop trytond and drop the database"
+        self._proteus.clear()
+        if self._process is not None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            self._process = None
+            self._log.close()
+        keep = os.environ.get('SEE_TEST_KEEP')
+        if self._created and not keep:
+            with _connect('postgres') as conn:
+                conn.execute(
+                    f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+            self._created = False
+        if self._directory and not keep:
+            shutil.rmtree(self._directory, ignore_errors=True)
+            self._directory = None
+
+    # Steps --------------------------------------------------------------
+
+    def _write_config(self):
+        config = configparser.ConfigParser(interpolation=None)
+        config['database'] = {
+            'uri': _database_uri(),
+            'path': os.path.join(self._directory, 'filestore'),
+            'language': self.language,
+            'list': 'False',
+            }
+        config['web'] = {'listen': f'127.0.0.1:{self.port}'}
+        if self.web_root:
+            config['web']['root'] = self.web_root
+        config['session'] = {
+            # Tests log in many times from the same address
+            'max_attempt': '100',
+            }
+        config['password'] = {'length': '8'}
+        with open(self.config_file, 'w') as file:
+            config.write(file)
+
+    def _env(self):
+        env = os.environ.copy()
+        env.pop('TRYTOND_CONFIG', None)
+        env.pop('DB_NAME', None)
+        env['TRYTOND_DATABASE__URI'] = _database_uri()
+        env['PYTHONUNBUFFERED'] = '1'
+        return env
+
+    def _run(self, args, **kwargs):
+        process = subprocess.run(args, cwd=ROOT, env=kwargs.pop(
+                'env', self._env()), stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True, **kwargs)
+        if process.returncode:
+            raise RuntimeError(
+                f"{' '.join(map(str, args))} failed "
+                f"({process.returncode}):\n{process.stdout[-5000:]}")
+        return process.stdout
+
+    def _create_database(self):
+        with _connect('postgres') as conn:
+            conn.execute(f'CREATE DATABASE "{self.database}" '
+                "ENCODING 'UTF8' TEMPLATE template0")
+        self._created = True
+
+    def _initialise(self):
+        passfile = os.path.join(self._directory, 'admin-password')
+        with open(passfile, 'w') as file:
+            file.write(ROOT_PASSWORD)
+        env = self._env()
+        env['TRYTONPASSFILE'] = passfile
+        self._run([BIN / 'trytond-admin', '-c', self.config_file,
+                '-d', self.database,
+                '-u', *self.modules, '--activate-dependencies',
+                '-l', self.language], env=env, input='\n')
+
+    def _populate(self):
+        output = self._run([sys.executable, __file__, 'populate',
+                self.config_file, self.database, self.language])
+        line, = (line for line in output.splitlines()
+            if line.startswith(_MARKER))
+        data = json.loads(line[len(_MARKER):])
+        self.records = data['records']
+        self.users = {
+            role: User(ROLES[role][0], password(role), id_, ROLES[role][1])
+            for role, id_ in data['users'].items()}
+
+    def _serve(self):
+        self._log = open(self.log_file, 'w')
+        self._process = subprocess.Popen([BIN / 'trytond',
+                '-c', self.config_file, '-d', self.database],
+            cwd=ROOT, env=self._env(), stdout=self._log,
+            stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 90
+        while True:
+            if self._process.poll() is not None:
+                raise RuntimeError(
+                    f"trytond exited ({self._process.returncode}):\n"
+                    + self.log()[-5000:])
+            try:
+                request = urllib.request.Request(
+                    self.url + 'rpc/', method='POST',
+                    data=json.dumps({'id': 0, 'params': [],
+                            'method': 'common.server.version'}).encode(),
+                    headers={'Content-Type': 'application/json'})
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    "trytond did not answer:\n" + self.log()[-5000:])
+            time.sleep(0.2)
+
+    # Helpers ------------------------------------------------------------
+
+    def log(self):
+        "The output of trytond so far"
+        try:
+            with open(self.log_file) as file:
+                return file.read()
+        except OSError:
+            return ''
+
+    def proteus(self, role):
+        "A proteus XML-RPC configuration connected as the user of role"
+        from proteus import config as pconfig
+        if role not in self._proteus:
+            if role == 'root':
+                login, secret = 'admin', ROOT_PASSWORD
+            else:
+                login, secret = self.users[role].login, password(role)
+            url = (f'http://{urllib.parse.quote(login)}:'
+                f'{urllib.parse.quote(secret)}@127.0.0.1:{self.port}/'
+                f'{self.database}/rpc/')
+            self._proteus[role] = pconfig.set_xmlrpc(url)
+        config = self._proteus[role]
+        pconfig._CONFIG.current = config
+        return _ProteusConnection(config)
+
+    def query(self, sql, params=()):
+        "Rows of a read-only query on the database"
+        with _connect(self.database) as conn:
+            conn.read_only = True
+            return conn.execute(sql, params).fetchall()
+
+
+class _ProteusConnection:
+    "A proteus configuration with a `get(model)` shortcut"
+
+    def __init__(self, config):
+        self.config = config
+
+    def get(self, name):
+        from proteus import Model
+        return Model.get(name, config=self.config)
+
+    def wizard(self, name, models=None, **kwargs):
+        from proteus import Wizard
+        return Wizard(name, models, config=self.config, **kwargs)
+
+
+class ServerTestCase(unittest.TestCase):
+    "A TestCase whose class shares one `TrytonServer` as `cls.server`"
+    server_options = {}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.server = TrytonServer(**cls.server_options)
+        cls.server.start()
+        cls.addClassCleanup(cls.server.stop)
+
+
+# Run in a subprocess by TrytonServer._populate --------------------------
+
+def _populate(config_file, database, language):
+    from proteus import Model
+    from proteus import config as pconfig
+
+    pconfig.set_trytond(database, config_file=config_file)
+    Lang = Model.get('ir.lang')
+    Group = Model.get('res.group')
+    UserModel = Model.get('res.user')
+    Unit = Model.get('see.unit')
+    Service = Model.get('see.service')
+
+    lang, = Lang.find([('code', '=', language)])
+
+    def group(xml_id):
+        from trytond.pool import Pool
+        from trytond.transaction import Transaction
+        with Transaction().start(database, 0, readonly=True):
+            ModelData = Pool().get('ir.model.data')
+            return Group(ModelData.get_id(*xml_id.split('.')))
+
+    admin, = UserModel.find([('login', '=', 'admin')])
+    admin.language = lang
+    admin.save()
+
+    users = {}
+    for role, (login, name, groups) in ROLES.items():
+        user = UserModel(login=login, name=name, language=lang,
+            password=password(role))
+        for xml_id in groups:
+            user.groups.append(group(xml_id))
+        user.save()
+        users[role] = user.id
+
+    unit = Unit(name="Gerência de Matrícula", code='GEMAT')
+    unit.users.append(UserModel(users['unit']))
+    unit.save()
+    service = Service(name="Matrícula", code='MATRICULA', kind='rotineiro',
+        unit=unit)
+    service.save()
+    print(_MARKER + json.dumps({
+                'users': users,
+                'records': {'unit': unit.id, 'service': service.id},
+                }))
+
+
+if __name__ == '__main__':
+    if sys.argv[1:2] == ['populate']:
+        _populate(*sys.argv[2:5])
+    else:
+        sys.exit(f"usage: {sys.argv[0]} populate CONFIG DATABASE LANGUAGE")
