@@ -1,0 +1,177 @@
+# This file is part of the Central de Atendimento SEE project.
+# The COPYRIGHT file at the top level of this repository contains
+# the full copyright notices and license terms.
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import holidays as holidays_package
+
+from trytond.i18n import gettext
+from trytond.model import DeactivableMixin, ModelSQL, ModelView, fields
+from trytond.pool import Pool
+
+from .exceptions import CalendarError
+
+WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday',
+    'saturday', 'sunday']
+
+
+class ServiceCalendar(DeactivableMixin, ModelSQL, ModelView):
+    __string__ = "Service Calendar"
+    __name__ = 'see.sla.calendar'
+
+    name = fields.Char("Name", required=True, translate=True)
+    kind = fields.Selection([
+            ('rotineiro', "Routine"),
+            ('especial', "Special"),
+            ], "Kind", required=True)
+    start_time = fields.Time("Opens At", required=True)
+    end_time = fields.Time("Closes At", required=True)
+    monday = fields.Boolean("Monday")
+    tuesday = fields.Boolean("Tuesday")
+    wednesday = fields.Boolean("Wednesday")
+    thursday = fields.Boolean("Thursday")
+    friday = fields.Boolean("Friday")
+    saturday = fields.Boolean("Saturday")
+    sunday = fields.Boolean("Sunday")
+    timezone = fields.Char(
+        "Time Zone", required=True,
+        help="The service hours are local time of this zone; "
+        "dates are stored in UTC.")
+    holiday_country = fields.Char(
+        "Holidays Country", size=2,
+        help="ISO code of the country whose holidays are closed days "
+        "(from the holidays package); leave empty for none.")
+    holiday_subdivision = fields.Char(
+        "Holidays Subdivision",
+        help="State whose holidays are added, for example PE.")
+    holidays = fields.One2Many(
+        'see.sla.holiday', 'calendar', "Holidays",
+        help="Holidays added by the administrator and package holidays "
+        "declared working days.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order.insert(0, ('name', 'ASC'))
+
+    @classmethod
+    def default_timezone(cls):
+        return 'America/Recife'
+
+    @classmethod
+    def default_holiday_country(cls):
+        return 'BR'
+
+    @classmethod
+    def default_holiday_subdivision(cls):
+        return 'PE'
+
+    @classmethod
+    def default_kind(cls):
+        return 'rotineiro'
+
+    @classmethod
+    def validate_fields(cls, calendars, field_names):
+        super().validate_fields(calendars, field_names)
+        for calendar in calendars:
+            if calendar.start_time >= calendar.end_time:
+                raise CalendarError(gettext(
+                        'see_sla.msg_calendar_hours',
+                        calendar=calendar.rec_name))
+            try:
+                ZoneInfo(calendar.timezone)
+            except Exception:
+                raise CalendarError(gettext(
+                        'see_sla.msg_calendar_timezone',
+                        timezone=calendar.timezone))
+
+    @property
+    def zone(self):
+        return ZoneInfo(self.timezone)
+
+    def holiday_dates(self, start, end):
+        "Return {date: name} of the closed days between start and end"
+        pool = Pool()
+        Holiday = pool.get('see.sla.holiday')
+        result = {}
+        if self.holiday_country:
+            years = list(range(start.year, end.year + 1))
+            try:
+                package = holidays_package.country_holidays(
+                    self.holiday_country,
+                    subdiv=self.holiday_subdivision or None,
+                    years=years, language='pt_BR')
+            except NotImplementedError:
+                package = {}
+            for date, name in package.items():
+                if start <= date <= end:
+                    result[date] = name
+        for holiday in Holiday.search([
+                    ('date', '>=', start),
+                    ('date', '<=', end),
+                    ['OR',
+                        ('calendar', '=', None),
+                        ('calendar', '=', self.id),
+                        ],
+                    ]):
+            if holiday.kind == 'working':
+                result.pop(holiday.date, None)
+            else:
+                result[holiday.date] = holiday.name
+        return result
+
+    def is_service_day(self, date, holidays):
+        return (bool(getattr(self, WEEKDAYS[date.weekday()]))
+            and date not in holidays)
+
+    def service_intervals(self, start, end):
+        """Return the (start, end) UTC naive datetimes of the service hours
+        of the days from start to end included"""
+        holidays = self.holiday_dates(start, end)
+        zone = self.zone
+        utc = dt.timezone.utc
+        result = []
+        date = start
+        while date <= end:
+            if self.is_service_day(date, holidays):
+                opens = dt.datetime.combine(
+                    date, self.start_time, tzinfo=zone)
+                closes = dt.datetime.combine(
+                    date, self.end_time, tzinfo=zone)
+                result.append((
+                        opens.astimezone(utc).replace(tzinfo=None),
+                        closes.astimezone(utc).replace(tzinfo=None)))
+            date += dt.timedelta(days=1)
+        return result
+
+    def working_day_checker(self, start, end):
+        "Return a function telling if a date is a working day (Mon-Fri)"
+        holidays = self.holiday_dates(start, end)
+        return lambda d: d.weekday() < 5 and d not in holidays
+
+
+class Holiday(ModelSQL, ModelView):
+    __string__ = "Service Calendar Holiday"
+    __name__ = 'see.sla.holiday'
+
+    calendar = fields.Many2One(
+        'see.sla.calendar', "Calendar", ondelete='CASCADE',
+        help="Leave empty for a day that applies to every calendar.")
+    date = fields.Date("Date", required=True)
+    name = fields.Char("Name", required=True)
+    kind = fields.Selection([
+            ('holiday', "Holiday"),
+            ('working', "Working Day"),
+            ], "Kind", required=True,
+        help="Holiday closes the day; Working Day reopens a day that the "
+        "holidays package lists as a holiday.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order.insert(0, ('date', 'DESC'))
+
+    @classmethod
+    def default_kind(cls):
+        return 'holiday'
