@@ -67,13 +67,14 @@ def main():
     parser.add_argument('suite', nargs='*', help="only these suites")
     parser.add_argument('-j', '--jobs', type=int, default=2)
     options = parser.parse_args()
-    shutil.rmtree(CACHE, ignore_errors=True)
-    CACHE.mkdir(parents=True)
+    selected = suites(options.suite)
+    for name, _ in selected:
+        shutil.rmtree(CACHE / name, ignore_errors=True)
+    CACHE.mkdir(parents=True, exist_ok=True)
     passed = failed = skipped = 0
     broken = []
     with concurrent.futures.ThreadPoolExecutor(options.jobs) as executor:
-        futures = [executor.submit(run, n, a)
-            for n, a in suites(options.suite)]
+        futures = [executor.submit(run, n, a) for n, a in selected]
         for future in concurrent.futures.as_completed(futures):
             name, code, output, duration = future.result()
             print(f'===== {name} ({duration:.0f} s) =====')

@@ -259,7 +259,28 @@ class Protocol(Workflow, ModelSQL, ModelView):
             user = Transaction().user
             if user or not values.get('agent'):
                 values['agent'] = user
+            if not values.get('requester'):
+                requester = cls._requester_party(
+                    values.get('requester_name'),
+                    values.get('requester_phone'),
+                    values.get('requester_cpf'))
+                if requester:
+                    values['requester'] = requester.id
         return values
+
+    @classmethod
+    def _requester_party(cls, name, phone, cpf):
+        "Return the party of a valid requester, creating it when unknown"
+        pool = Pool()
+        Party = pool.get('party.party')
+        if not name or not (phone or cpf):
+            return None
+        # Invalid input is refused by validation; no party is made for it
+        if phone and not normalize_phone(phone, phone_region()):
+            return None
+        if cpf and not normalize_cpf(cpf):
+            return None
+        return Party.get_or_create_requester(name, phone=phone, cpf=cpf)
 
     @classmethod
     def validate_fields(cls, protocols, field_names):
@@ -286,34 +307,34 @@ class Protocol(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def link_requesters(cls, protocols):
-        "Link each protocol to the party of its requester"
-        pool = Pool()
-        Party = pool.get('party.party')
+        "Link each protocol without requester to the party of its requester"
         to_save = []
         for protocol in protocols:
-            if protocol.requester or not protocol.requester_name:
+            if protocol.requester:
                 continue
-            if not (protocol.requester_phone or protocol.requester_cpf):
-                continue
-            protocol.requester = Party.get_or_create_requester(
-                protocol.requester_name,
-                phone=protocol.requester_phone,
-                cpf=protocol.requester_cpf)
-            to_save.append(protocol)
+            protocol.requester = cls._requester_party(
+                protocol.requester_name, protocol.requester_phone,
+                protocol.requester_cpf)
+            if protocol.requester:
+                to_save.append(protocol)
         if to_save:
             cls.save(to_save)
 
     @classmethod
     def create(cls, vlist):
         protocols = super().create(vlist)
-        cls.link_requesters(protocols)
         cls.log_event(protocols, 'create')
         return protocols
 
     @classmethod
     def write(cls, *args):
         super().write(*args)
-        protocols = sum(args[0:None:2], [])
+        requester_fields = {'requester_name', 'requester_phone',
+            'requester_cpf', 'requester'}
+        protocols = []
+        for records, values in zip(args[::2], args[1::2]):
+            if requester_fields & values.keys():
+                protocols.extend(records)
         cls.link_requesters(protocols)
 
     @classmethod
