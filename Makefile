@@ -13,7 +13,9 @@ $(BIN)/python:
 	$(BIN)/pip install -q --upgrade pip
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml
-	$(BIN)/pip install -q -e '.[test]'
+	@mkdir -p var
+	@echo "pip install -e '.[test]' (log: var/pip.log)"
+	@$(BIN)/pip install -e '.[test]' > var/pip.log 2>&1 || { tail -30 var/pip.log; exit 1; }
 	touch $@
 
 install: $(VENV)/.installed
