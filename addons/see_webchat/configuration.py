@@ -1,0 +1,132 @@
+# This file is part of the Central de Atendimento SEE project.
+# The COPYRIGHT file at the top level of this repository contains
+# the full copyright notices and license terms.
+import datetime as dt
+
+from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
+
+DEFAULT_ATTACHMENT_TYPES = 'image/png image/jpeg application/pdf'
+
+
+class Configuration(ModelSingleton, ModelSQL, ModelView):
+    __string__ = "Webchat Configuration"
+    __name__ = 'see.chat.configuration'
+
+    welcome_message = fields.Text(
+        "Welcome Message",
+        help="Sent to the citizen when the conversation starts; "
+        "the standard text is used when empty.")
+    token_validity = fields.TimeDelta(
+        "Access Validity", required=True,
+        domain=[('token_validity', '>', dt.timedelta(0))],
+        help="How long the citizen's access to a conversation lasts "
+        "after it starts.")
+    message_size = fields.Integer(
+        "Maximum Message Size", required=True,
+        domain=[('message_size', '>', 0)],
+        help="Characters of one message.")
+    session_message_rate = fields.Integer(
+        "Messages per Minute", required=True,
+        domain=[('session_message_rate', '>', 0)],
+        help="Messages a citizen may send per minute in one conversation.")
+    address_session_rate = fields.Integer(
+        "Conversations per Hour and Address", required=True,
+        domain=[('address_session_rate', '>', 0)],
+        help="Conversations that may start from one network address "
+        "per hour.")
+    address_request_rate = fields.Integer(
+        "Requests per Minute and Address", required=True,
+        domain=[('address_request_rate', '>', 0)],
+        help="Sends from one network address per minute, all "
+        "conversations together.")
+    attachment_size = fields.Integer(
+        "Maximum Attachment Size", required=True,
+        domain=[('attachment_size', '>=', 0)],
+        help="In bytes; 0 disables attachments.")
+    attachment_types = fields.Char(
+        "Attachment Types",
+        help="Media types allowed for attachments, separated by spaces.")
+    agent_limit = fields.Integer(
+        "Conversations per Agent", required=True,
+        domain=[('agent_limit', '>', 0)],
+        help="Default number of conversations an agent may attend at once.")
+    concluded_hours = fields.Integer(
+        "Conclusion Deadline (Hours)", required=True,
+        domain=[('concluded_hours', '>', 0)],
+        help="Annex A 5.1: a conversation not concluded within this time "
+        "and not awaiting SEE-PE is not realized.")
+    min_interactions = fields.Integer(
+        "Minimum Interactions", required=True,
+        domain=[('min_interactions', '>', 0)],
+        help="Annex A 5.2: interactions for a conversation to be attended.")
+    first_contact_interactions = fields.Integer(
+        "Interactions for First Contact Resolution", required=True,
+        domain=[('first_contact_interactions', '>', 0)],
+        help="Annex A 5.3 (IRAE): interactions for a conversation to count "
+        "as finished on the first electronic contact.")
+    presence_timeout = fields.Integer(
+        "Agent Presence Timeout", required=True,
+        domain=[('presence_timeout', '>', 0)],
+        help="Seconds without contact after which an agent's console "
+        "counts as logged out.")
+    poll_timeout = fields.Integer(
+        "Waiting Time of a Request", required=True,
+        domain=[('poll_timeout', '>', 0), ('poll_timeout', '<=', 120)],
+        help="Seconds a browser waits for new messages before asking "
+        "again.")
+
+    @classmethod
+    def default_token_validity(cls):
+        return dt.timedelta(hours=24)
+
+    @classmethod
+    def default_message_size(cls):
+        return 2000
+
+    @classmethod
+    def default_session_message_rate(cls):
+        return 20
+
+    @classmethod
+    def default_address_session_rate(cls):
+        return 10
+
+    @classmethod
+    def default_address_request_rate(cls):
+        return 120
+
+    @classmethod
+    def default_attachment_size(cls):
+        return 2 * 1024 * 1024
+
+    @classmethod
+    def default_attachment_types(cls):
+        return DEFAULT_ATTACHMENT_TYPES
+
+    @classmethod
+    def default_agent_limit(cls):
+        return 3
+
+    @classmethod
+    def default_concluded_hours(cls):
+        return 8
+
+    @classmethod
+    def default_min_interactions(cls):
+        return 5
+
+    @classmethod
+    def default_first_contact_interactions(cls):
+        return 6
+
+    @classmethod
+    def default_presence_timeout(cls):
+        return 90
+
+    @classmethod
+    def default_poll_timeout(cls):
+        return 20
+
+    @property
+    def allowed_types(self):
+        return set((self.attachment_types or '').split())

@@ -1,0 +1,148 @@
+# This file is part of the Central de Atendimento SEE project.
+# The COPYRIGHT file at the top level of this repository contains
+# the full copyright notices and license terms.
+"""Wake up the browsers waiting for a conversation.
+
+Long polling on PostgreSQL's LISTEN/NOTIFY, like trytond's bus but with
+channels of our own and a waiting time chosen per request: `publish` sends
+the names of the channels that changed (with the transaction, so a browser
+is woken only once the change is committed), and each process has one
+listening thread that sets the events of the requests waiting on them.
+On a database without channels (SQLite, the demo) `wait` just sleeps a
+little, and the browsers poll.
+"""
+import collections
+import contextlib
+import json
+import logging
+import os
+import selectors
+import threading
+import time
+
+from trytond import backend
+from trytond.transaction import Transaction
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = 'see_webchat'
+FALLBACK_WAIT = 2
+IDLE = 300
+
+
+def session_channel(session_id):
+    return f'session:{session_id}'
+
+
+def agent_channel(user_id):
+    return f'agent:{user_id}'
+
+
+QUEUE_CHANNEL = 'queue'
+
+
+def publish(*channels):
+    "Wake up who waits on channels once the transaction commits"
+    transaction = Transaction()
+    if not channels or not transaction.database.has_channel():
+        return
+    transaction.database.notify(
+        transaction.connection, CHANNEL, json.dumps(sorted(set(channels))))
+
+
+class _Listener:
+    _lock = threading.Lock()
+    _waiters = collections.defaultdict(set)  # (pid, db, channel) -> events
+    _threads = {}  # (pid, db) -> thread
+    _last_use = {}
+
+    @classmethod
+    def ensure(cls, database):
+        key = (os.getpid(), database)
+        with cls._lock:
+            cls._last_use[key] = time.monotonic()
+            thread = cls._threads.get(key)
+            if thread and thread.is_alive():
+                return
+            thread = threading.Thread(
+                target=cls._listen, args=(database,), daemon=True,
+                name=f'see_webchat listener {database}')
+            cls._threads[key] = thread
+            thread.start()
+
+    @classmethod
+    def _listen(cls, database):
+        pid = os.getpid()
+        db = backend.Database(database).connect()
+        conn = db.get_connection(autocommit=True)
+        selector = selectors.DefaultSelector()
+        try:
+            conn.cursor().execute(f'LISTEN "{CHANNEL}"')
+            selector.register(conn, selectors.EVENT_READ)
+            while True:
+                selector.select(timeout=5)
+                for notification in db.get_notifications(conn):
+                    try:
+                        channels = json.loads(notification.payload)
+                    except ValueError:
+                        continue
+                    with cls._lock:
+                        events = set()
+                        for channel in channels:
+                            events |= cls._waiters.get(
+                                (pid, database, channel), set())
+                    for event in events:
+                        event.set()
+                with cls._lock:
+                    idle = (time.monotonic()
+                        - cls._last_use.get((pid, database), 0)) > IDLE
+                    if idle and not any(
+                            k[0] == pid and k[1] == database
+                            for k in cls._waiters):
+                        del cls._threads[pid, database]
+                        return
+                conn.cursor().execute('SELECT 1')
+        except Exception:
+            logger.exception("webchat listener on '%s' stopped", database)
+            with cls._lock:
+                cls._threads.pop((pid, database), None)
+        finally:
+            selector.close()
+            db.put_connection(conn)
+
+    @classmethod
+    @contextlib.contextmanager
+    def register(cls, database, channels):
+        pid = os.getpid()
+        event = threading.Event()
+        keys = [(pid, database, c) for c in set(channels)]
+        with cls._lock:
+            for key in keys:
+                cls._waiters[key].add(event)
+        try:
+            yield event
+        finally:
+            with cls._lock:
+                for key in keys:
+                    waiters = cls._waiters.get(key)
+                    if waiters is not None:
+                        waiters.discard(event)
+                        if not waiters:
+                            del cls._waiters[key]
+
+
+@contextlib.contextmanager
+def listen(database, channels):
+    """Listen to channels; yield a function that waits up to a timeout
+
+    Check for news inside the block, after entering it, so that nothing
+    published in between is missed."""
+    if not backend.Database(database).has_channel():
+        def wait(timeout):
+            time.sleep(min(timeout, FALLBACK_WAIT))
+            return False
+        yield wait
+        return
+    _Listener.ensure(database)
+    with _Listener.register(database, channels) as event:
+        yield event.wait

@@ -1,0 +1,641 @@
+# This file is part of the Central de Atendimento SEE project.
+# The COPYRIGHT file at the top level of this repository contains
+# the full copyright notices and license terms.
+"""Web routes of the webchat.
+
+Citizen (public, no Tryton user): the page ``/<database>/see_webchat/``, the
+embedding script ``/<database>/see_webchat/embed.js`` and the JSON API under
+``/<database>/see_webchat/api/``.  A conversation is reached by its id and
+the token given when it started, sent in the ``X-Chat-Token`` header.  The
+API runs as root without access checks but only through the methods of
+`see.chat.session`, which validate everything; every refusal rolls the
+transaction back, so nothing is stored.
+
+Agent: the console page ``/see_webchat/console`` (opened from the menu of
+the web client) and the JSON API under ``/<database>/see_webchat/agent/``,
+authenticated by the web client's session cookie like the escalation board;
+it runs as that user with ``_check_access``, so groups, access rights and
+record rules apply.
+
+New messages are delivered by long polling (see notify.py).
+"""
+import collections
+import json
+import logging
+import mimetypes
+import os
+import threading
+import time
+
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from trytond.exceptions import UserError, UserWarning
+from trytond.i18n import gettext
+from trytond.protocols.wrappers import (
+    HTTPStatus, Response, abort, set_max_request_size, with_pool,
+    with_transaction)
+from trytond.tools import safe_join
+from trytond.transaction import Transaction, without_check_access
+from trytond.wsgi import app
+
+from . import notify
+from .exceptions import (
+    AttachmentError, ChatAccessError, MessageSizeError, RateLimitError,
+    TokenError)
+
+logger = logging.getLogger(__name__)
+
+STATIC = os.path.join(os.path.dirname(__file__), 'static')
+MAX_REQUEST_SIZE = 4 * 1024 * 1024
+CSP_WIDGET = ("default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' blob: data:; connect-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors *")
+CSP_CONSOLE = ("default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' blob: data:; connect-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'self'")
+
+
+class _AddressLimiter:
+    "Requests per address in a sliding minute, per process"
+    window = 60
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._hits = collections.defaultdict(collections.deque)
+
+    def allow(self, key, limit):
+        now = time.monotonic()
+        with self._lock:
+            hits = self._hits[key]
+            while hits and hits[0] <= now - self.window:
+                hits.popleft()
+            if len(hits) >= limit:
+                return False
+            hits.append(now)
+            if len(self._hits) > 100000:
+                # Forget idle addresses
+                for other in [k for k, v in self._hits.items()
+                        if not v or v[-1] <= now - self.window]:
+                    del self._hits[other]
+            return True
+
+
+limiter = _AddressLimiter()
+
+
+def _json(data, status=HTTPStatus.OK):
+    response = Response(
+        json.dumps(data, default=str), status=status,
+        content_type='application/json')
+    response.headers['Cache-Control'] = 'no-store'
+    response.headers['X-Content-Type-Options'] = 'nosniff'
+    return response
+
+
+def _error(error, status=HTTPStatus.BAD_REQUEST):
+    return _json({'error': {
+                'type': error.__class__.__name__,
+                'message': error.message,
+                'description': getattr(error, 'description', ''),
+                }}, status=status)
+
+
+def _status_of(error):
+    if isinstance(error, TokenError):
+        return HTTPStatus.FORBIDDEN
+    if isinstance(error, RateLimitError):
+        return HTTPStatus.TOO_MANY_REQUESTS
+    if isinstance(error, MessageSizeError):
+        return HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+    if isinstance(error, AttachmentError):
+        return HTTPStatus.UNSUPPORTED_MEDIA_TYPE
+    if isinstance(error, ChatAccessError):
+        return HTTPStatus.FORBIDDEN
+    return HTTPStatus.BAD_REQUEST
+
+
+def json_errors(func):
+    "Return user errors as JSON; the transaction is already rolled back"
+    def wrapper(request, pool, *args, **kwargs):
+        try:
+            return func(request, pool, *args, **kwargs)
+        except (UserError, UserWarning) as e:
+            return _error(e, _status_of(e))
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return wrapper
+
+
+def _body(request):
+    "The JSON object of the request; refuse what cannot be read"
+    try:
+        data = json.loads(request.get_data(as_text=True) or '{}')
+    except RequestEntityTooLarge:
+        raise MessageSizeError(gettext('see_webchat.msg_request_size'))
+    except ValueError:
+        raise UserError(gettext('see_webchat.msg_request_invalid'))
+    if not isinstance(data, dict):
+        raise UserError(gettext('see_webchat.msg_request_invalid'))
+    return data
+
+
+def _static(filename, csp=None):
+    path = safe_join(STATIC, filename)
+    if not path or not os.path.isfile(path):
+        abort(HTTPStatus.NOT_FOUND)
+    with open(path, 'rb') as file:
+        data = file.read()
+    mimetype = mimetypes.guess_type(filename)[0] or 'application/octet-stream'
+    response = Response(data, mimetype=mimetype)
+    response.headers['Cache-Control'] = 'no-cache'
+    response.headers['X-Content-Type-Options'] = 'nosniff'
+    if csp:
+        response.headers['Content-Security-Policy'] = csp
+    return response
+
+
+def _check_address(request):
+    "Per address limit of the sends of citizens (all conversations)"
+    config = _pool_get('see.chat.configuration')(1)
+    key = (Transaction().database.name, request.remote_addr)
+    if not limiter.allow(key, config.address_request_rate):
+        raise RateLimitError(gettext('see_webchat.msg_request_rate'))
+
+
+def _pool_get(name):
+    from trytond.pool import Pool
+    return Pool().get(name)
+
+
+def _run(pool, func, user=0, readonly=True, context=None):
+    "Run func in a transaction of its own"
+    with Transaction().start(pool.database_name, user, readonly=readonly,
+            context=context or {}) as transaction:
+        result = func()
+        if not readonly:
+            transaction.commit()
+    return result
+
+
+def _token(request):
+    return request.headers.get('X-Chat-Token', '')
+
+
+def _wait_seconds(request, config_timeout):
+    try:
+        wait = int(request.args.get('wait', 0))
+    except ValueError:
+        wait = 0
+    return max(0, min(wait, config_timeout)) if wait else 0
+
+
+# Pages -------------------------------------------------------------------
+
+@app.route('/<database_name>/see_webchat/', methods={'GET'})
+@app.route('/<database_name>/see_webchat/chat', methods={'GET'})
+def citizen_page(request, database_name):
+    "The citizen's chat page (also shown inside the embedded frame)"
+    return _static('widget.html', CSP_WIDGET)
+
+
+@app.route('/<database_name>/see_webchat/embed.js', methods={'GET'})
+def embed_script(request, database_name):
+    "The one-line embedding: <script src=\".../embed.js\" async></script>"
+    return _static('embed.js')
+
+
+@app.route('/see_webchat/static/<path:filename>', methods={'GET'})
+def static_file(request, filename):
+    return _static(filename)
+
+
+@app.route('/see_webchat/console', methods={'GET'})
+def console_page(request):
+    "The agent console; its script finds the database like the board"
+    return _static('console.html', CSP_CONSOLE)
+
+
+@app.route('/<database_name>/see_webchat/console', methods={'GET'})
+def console_database_page(request, database_name):
+    return _static('console.html', CSP_CONSOLE)
+
+
+# Citizen API -------------------------------------------------------------
+
+@app.route('/<database_name>/see_webchat/api/services', methods={'GET'})
+@with_pool
+@json_errors
+@with_transaction()
+def citizen_services(request, pool):
+    "The catalogue and the limits the page needs"
+    Service = pool.get('see.service')
+    config = pool.get('see.chat.configuration')(1)
+    return _json({
+            'services': [{'id': s.id, 'name': s.rec_name}
+                for s in Service.search([], order=[('name', 'ASC')])],
+            'message_size': config.message_size,
+            'attachment_size': config.attachment_size,
+            'attachment_types': sorted(config.allowed_types),
+            'poll_timeout': config.poll_timeout,
+            })
+
+
+@app.route('/<database_name>/see_webchat/api/sessions', methods={'POST'})
+@with_pool
+@json_errors
+@with_transaction()
+def citizen_open(request, pool):
+    "Start a conversation: {name, phone, cpf, service, consent}"
+    Session = pool.get('see.chat.session')
+    _check_address(request)
+    data = _body(request)
+    session, token = Session.open(data, address=request.remote_addr)
+    return _json({
+            'id': session.id,
+            'token': token,
+            'expire_date': session.expire_date.isoformat(),
+            }, status=HTTPStatus.CREATED)
+
+
+def _citizen_snapshot(pool, session_id, token, after):
+    Session = pool.get('see.chat.session')
+    Message = pool.get('see.chat.message')
+    session = Session.from_token(session_id, token)
+    messages = Message.search([
+            ('session', '=', session.id),
+            ('id', '>', after),
+            ], order=[('id', 'ASC')])
+    position = session.queue_position()
+    data = {
+        'id': session.id,
+        'state': session.state,
+        'position': position,
+        'number': session.protocol.number if session.protocol else None,
+        'agent': session.agent.rec_name if session.agent else None,
+        'service': session.service.rec_name,
+        'expire_date': session.expire_date.isoformat(),
+        'survey_score': (session.protocol.survey_score
+            if session.protocol else None),
+        'messages': [m.as_json() for m in messages],
+        }
+    data['version'] = f"{data['state']}|{position}|{data['number']}"
+    return data
+
+
+@app.route('/<database_name>/see_webchat/api/sessions/<int:session_id>',
+    methods={'GET'})
+@with_pool
+def citizen_poll(request, pool, session_id):
+    """New messages after ?after=ID; with ?wait=S and &v=VERSION, wait up to
+    S seconds for something new"""
+    token = _token(request)
+    after = request.args.get('after', 0, type=int)
+    known = request.args.get('v', '')
+    config_timeout = _run(pool,
+        lambda: pool.get('see.chat.configuration')(1).poll_timeout)
+    wait = _wait_seconds(request, config_timeout)
+    channels = [notify.session_channel(session_id), notify.QUEUE_CHANNEL]
+
+    def snapshot():
+        return _run(pool,
+            lambda: _citizen_snapshot(pool, session_id, token, after))
+    try:
+        with notify.listen(pool.database_name, channels) as waiter:
+            data = snapshot()
+            deadline = time.monotonic() + wait
+            while (wait and not data['messages'] and data['version'] == known
+                    and data['state'] in {'waiting', 'active', 'survey'}):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                waiter(remaining)
+                data = snapshot()
+    except (UserError, UserWarning) as e:
+        return _error(e, _status_of(e))
+    return _json(data)
+
+
+@app.route(
+    '/<database_name>/see_webchat/api/sessions/<int:session_id>/messages',
+    methods={'POST'})
+@set_max_request_size(MAX_REQUEST_SIZE)
+@with_pool
+@json_errors
+@with_transaction()
+def citizen_send(request, pool, session_id):
+    "A message of the citizen: {text, client_id, attachment: {name, type, data}}"
+    Session = pool.get('see.chat.session')
+    session = Session.from_token(session_id, _token(request))
+    _check_address(request)
+    data = _body(request)
+    text = data.get('text')
+    if text is not None and not isinstance(text, str):
+        text = str(text)
+    message = session.citizen_send(
+        text, attachment=data.get('attachment'),
+        client_id=data.get('client_id'))
+    return _json({'message': message.as_json()}, status=HTTPStatus.CREATED)
+
+
+@app.route(
+    '/<database_name>/see_webchat/api/sessions/<int:session_id>/survey',
+    methods={'POST'})
+@with_pool
+@json_errors
+@with_transaction()
+def citizen_survey(request, pool, session_id):
+    "The answer to the quality question: {score}"
+    Session = pool.get('see.chat.session')
+    session = Session.from_token(session_id, _token(request))
+    _check_address(request)
+    data = _body(request)
+    session.answer_survey(data.get('score'))
+    return _json({'state': 'closed', 'score': int(data['score'])})
+
+
+@app.route(
+    '/<database_name>/see_webchat/api/sessions/<int:session_id>/leave',
+    methods={'POST'})
+@with_pool
+@json_errors
+@with_transaction()
+def citizen_leave(request, pool, session_id):
+    Session = pool.get('see.chat.session')
+    session = Session.from_token(session_id, _token(request))
+    session.citizen_leave()
+    return _json({'state': session.state})
+
+
+def _attachment_response(message):
+    if not message.attachment_name:
+        abort(HTTPStatus.NOT_FOUND)
+    response = Response(message.attachment,
+        mimetype=message.attachment_type or 'application/octet-stream')
+    response.headers['Content-Disposition'] = 'attachment; filename="%s"' % (
+        message.attachment_name.replace('"', '').replace('\\', ''))
+    response.headers['X-Content-Type-Options'] = 'nosniff'
+    response.headers['Content-Security-Policy'] = "default-src 'none'"
+    response.headers['Cache-Control'] = 'no-store'
+    return response
+
+
+@app.route('/<database_name>/see_webchat/api/sessions/<int:session_id>'
+    '/attachments/<int:message_id>', methods={'GET'})
+@with_pool
+@json_errors
+@with_transaction()
+def citizen_attachment(request, pool, session_id, message_id):
+    Session = pool.get('see.chat.session')
+    Message = pool.get('see.chat.message')
+    session = Session.from_token(session_id, _token(request))
+    messages = Message.search([
+            ('session', '=', session.id), ('id', '=', message_id)])
+    if not messages:
+        abort(HTTPStatus.NOT_FOUND)
+    return _attachment_response(messages[0])
+
+
+# Agent API ---------------------------------------------------------------
+
+def _user_context(pool):
+    User = pool.get('res.user')
+    return Transaction().set_context(User.get_preferences(context_only=True))
+
+
+def _age(date, now):
+    return int((now - date).total_seconds()) if date else None
+
+
+def _agent_snapshot(pool, user_id, after, loaded, full):
+    import datetime as dt
+    Session = pool.get('see.chat.session')
+    Message = pool.get('see.chat.message')
+    Presence = pool.get('see.chat.agent.presence')
+    Agent = pool.get('see.chat.agent')
+    User = pool.get('res.user')
+    ModelData = pool.get('ir.model.data')
+    from .chat import check_agent
+    with _user_context(pool):
+        now = dt.datetime.now()
+        try:
+            check_agent(user_id)
+            is_agent = True
+        except ChatAccessError:
+            is_agent = False
+        if is_agent:
+            Presence.heartbeat(user_id)
+        queue = Session.search([
+                ('state', '=', 'waiting'),
+                ('expire_date', '>', now),
+                ], order=[('id', 'ASC')])
+        mine = Session.search([
+                ('agent', '=', user_id),
+                ('state', 'in', ['active', 'survey']),
+                ], order=[('accept_date', 'ASC')])
+        mine_ids = [s.id for s in mine]
+        new = [i for i in mine_ids if i not in loaded]
+        domain = ['OR',
+            [('session', 'in', new)],
+            [('session', 'in', [i for i in mine_ids if i in loaded]),
+                ('id', '>', after)],
+            ]
+        messages = Message.search(domain, order=[('id', 'ASC')]) \
+            if mine_ids else []
+        data = {
+            'user': User(user_id).rec_name,
+            'user_id': user_id,
+            'is_agent': is_agent,
+            'limit': Agent.limit_of(user_id),
+            'server_time': now.isoformat(),
+            'queue': [{
+                    'id': s.id,
+                    'requester_name': s.requester_name,
+                    'service': s.service.rec_name,
+                    'start_date': s.start_date.isoformat(),
+                    'wait': _age(s.start_date, now),
+                    } for s in queue],
+            'sessions': [{
+                    'id': s.id,
+                    'number': s.protocol.number if s.protocol else None,
+                    'requester_name': s.requester_name,
+                    'requester_phone': s.requester_phone,
+                    'service': s.service.rec_name,
+                    'service_id': s.service.id,
+                    'state': s.state,
+                    'survey_score': (s.protocol.survey_score
+                        if s.protocol else None),
+                    } for s in mine],
+            'messages': [m.as_json(for_agent=True) for m in messages],
+            }
+        data['version'] = json.dumps([
+                [s['id'] for s in data['queue']],
+                [(s['id'], s['state'], s['survey_score'])
+                    for s in data['sessions']],
+                ])
+        if full:
+            Reply = pool.get('see.chat.reply')
+            Classification = pool.get('see.classification')
+            data['replies'] = [{
+                    'id': r.id, 'name': r.name, 'text': r.text,
+                    'service': r.service.id if r.service else None,
+                    } for r in Reply.search([])]
+            data['classifications'] = [{'id': c.id, 'name': c.rec_name}
+                for c in Classification.search([])]
+            group = ModelData.get_id('see_atendimento', 'group_agent')
+            with without_check_access():
+                agents = User.search([
+                        ('groups', '=', group),
+                        ('id', '!=', user_id),
+                        ])
+                online = Presence.logged_in()
+                data['agents'] = [{
+                        'id': u.id, 'name': u.rec_name,
+                        'online': u.id in online,
+                        } for u in agents]
+        return data
+
+
+@app.route('/<database_name>/see_webchat/agent/state', methods={'GET'})
+@app.auth_required
+@with_pool
+def agent_state(request, pool):
+    """The queue, the agent's conversations and the messages after ?after;
+    with ?wait=S and &v=VERSION, wait up to S seconds for news"""
+    user_id = request.user_id
+    after = request.args.get('after', 0, type=int)
+    known = request.args.get('v', '')
+    full = bool(request.args.get('full', 0, type=int))
+    loaded = set()
+    for value in request.args.get('loaded', '').split(','):
+        if value.strip().isdigit():
+            loaded.add(int(value))
+    context = {'_check_access': True}
+    config_timeout = _run(pool,
+        lambda: pool.get('see.chat.configuration')(1).poll_timeout,
+        user=user_id, context=context)
+    wait = _wait_seconds(request, config_timeout)
+    channels = [notify.agent_channel(user_id), notify.QUEUE_CHANNEL]
+
+    def snapshot():
+        return _run(pool,
+            lambda: _agent_snapshot(pool, user_id, after, loaded, full),
+            user=user_id, readonly=False, context=context)
+    try:
+        with notify.listen(pool.database_name, channels) as waiter:
+            data = snapshot()
+            deadline = time.monotonic() + wait
+            while wait and not data['messages'] and data['version'] == known:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                waiter(remaining)
+                data = snapshot()
+    except (UserError, UserWarning) as e:
+        return _error(e, _status_of(e))
+    return _json(data)
+
+
+def _agent_session(pool, data):
+    Session = pool.get('see.chat.session')
+    try:
+        session_id = int(data.get('session'))
+    except (TypeError, ValueError):
+        abort(HTTPStatus.BAD_REQUEST)
+    sessions = Session.search([('id', '=', session_id)])
+    if not sessions:
+        abort(HTTPStatus.NOT_FOUND)
+    return sessions
+
+
+def _agent_action(name):
+    def decorator(func):
+        @app.route(f'/<database_name>/see_webchat/agent/{name}',
+            methods={'POST'})
+        @app.auth_required
+        @with_pool
+        @json_errors
+        @with_transaction(user='request', context=dict(_check_access=True))
+        def wrapper(request, pool):
+            with _user_context(pool):
+                data = _body(request)
+                sessions = _agent_session(pool, data)
+                result = func(pool, sessions, data)
+                return _json(result or {'ok': True})
+        wrapper.__name__ = f'agent_{name}'
+        wrapper.__doc__ = func.__doc__
+        return wrapper
+    return decorator
+
+
+@_agent_action('accept')
+def agent_accept(pool, sessions, data):
+    "Accept a waiting conversation: {session}"
+    Session = pool.get('see.chat.session')
+    Session.agent_accept(sessions)
+    session, = Session.browse(sessions)
+    return {'session': session.id, 'number': session.protocol.number}
+
+
+@_agent_action('send')
+def agent_send(pool, sessions, data):
+    "Answer: {session, text} or a knowledge-base article: {session, article}"
+    Session = pool.get('see.chat.session')
+    text = data.get('text')
+    ids = Session.agent_send(sessions, str(text) if text else None,
+        article=data.get('article'))
+    return {'messages': ids}
+
+
+@_agent_action('transfer')
+def agent_transfer(pool, sessions, data):
+    "Transfer to another agent: {session, agent}"
+    Session = pool.get('see.chat.session')
+    Session.agent_transfer(sessions, data.get('agent'))
+
+
+@_agent_action('escalate')
+def agent_escalate(pool, sessions, data):
+    "Escalate to SEE-PE: {session, question, classification}"
+    Session = pool.get('see.chat.session')
+    Session.agent_escalate(sessions, str(data.get('question') or ''),
+        data.get('classification'))
+
+
+@_agent_action('close')
+def agent_close(pool, sessions, data):
+    "Close with a classification: {session, classification, answer}"
+    Session = pool.get('see.chat.session')
+    answer = data.get('answer')
+    Session.agent_close(sessions, data.get('classification'),
+        answer=str(answer) if answer else None)
+
+
+@app.route('/<database_name>/see_webchat/agent/kb', methods={'GET'})
+@app.auth_required
+@with_pool
+@json_errors
+@with_transaction(user='request', context=dict(_check_access=True))
+def agent_kb(request, pool):
+    "Published articles matching ?q (and ?service first)"
+    Article = pool.get('see.kb.article')
+    with _user_context(pool):
+        text = request.args.get('q', '')[:200]
+        service = request.args.get('service', type=int)
+        articles = Article.find(text, service=service, limit=10)
+        return _json({'articles': [{
+                        'id': a.id, 'title': a.title, 'body': a.body,
+                        } for a in articles]})
+
+
+@app.route('/<database_name>/see_webchat/agent/attachments/<int:message_id>',
+    methods={'GET'})
+@app.auth_required
+@with_pool
+@json_errors
+@with_transaction(user='request', context=dict(_check_access=True))
+def agent_attachment(request, pool, message_id):
+    Message = pool.get('see.chat.message')
+    messages = Message.search([('id', '=', message_id)])
+    if not messages:
+        abort(HTTPStatus.NOT_FOUND)
+    return _attachment_response(messages[0])
