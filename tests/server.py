@@ -54,7 +54,14 @@ API (keep it small):
 The PostgreSQL connection comes from `TRYTOND_DATABASE__URI` (default
 ``postgresql:///``).  Set `SEE_TEST_KEEP=1` to keep the database and the
 temporary folder after `stop()` for inspection.
+
+The first server fills a database and keeps a copy of it as a PostgreSQL
+template named ``see_tpl_<hash>`` (the hash covers the modules' files, the
+options and the roles); the next servers for the same code clone it in a
+second instead of running `trytond-admin` again.  Copies of older code are
+dropped when a new one is made.  `SEE_TEST_CACHE=0` turns this off.
 """
+import atexit
 import collections
 import configparser
 import json
@@ -153,6 +160,23 @@ def _connect(dbname):
     return psycopg.connect(**params)
 
 
+def _die_with_parent():
+    "Make the server end when the test process dies (Linux)"
+    try:
+        import ctypes
+        import signal
+        libc = ctypes.CDLL('libc.so.6', use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except Exception:
+        pass
+
+
+def _quote(conn, value):
+    from psycopg import sql
+    return sql.Literal(value).as_string(conn)
+
+
 class TrytonServer:
     "A trytond server on its own database; see the module's docstring"
 
@@ -198,14 +222,18 @@ class TrytonServer:
     def start(self):
         "Create and fill the database, then start trytond on it"
         _check_installed(self.modules)
+        # Never leave a server or a database behind a crashed test run
+        atexit.register(self.stop)
         self._directory = tempfile.mkdtemp(prefix='see-server-')
         self.database = 'see_test_' + uuid.uuid4().hex[:12]
         self.port = _free_port()
         try:
             self._write_config()
-            self._create_database()
-            self._initialise()
-            self._populate()
+            if not self._from_template():
+                self._create_database()
+                self._initialise()
+                self._populate()
+                self._save_template()
             self._serve()
         except BaseException:
             self.stop()
@@ -214,6 +242,7 @@ class TrytonServer:
 
     def stop(self):
         "Stop trytond and drop the database"
+        atexit.unregister(self.stop)
         self._proteus.clear()
         if self._process is not None:
             self._process.terminate()
@@ -273,6 +302,70 @@ class TrytonServer:
                 f"({process.returncode}):\n{process.stdout[-5000:]}")
         return process.stdout
 
+    def _template_name(self):
+        "Name of the cached database for the current code and options"
+        import hashlib
+        import trytond
+        digest = hashlib.sha256()
+        digest.update(repr((self.modules, self.language, trytond.__version__,
+                    ROLES)).encode())
+        for path in sorted(ROOT.glob('addons/*/**/*')):
+            if path.is_file() and path.suffix in {
+                    '.py', '.xml', '.cfg', '.po', '.csv', '.json', '.svg'}:
+                digest.update(str(path.relative_to(ROOT)).encode())
+                digest.update(path.read_bytes())
+        return 'see_tpl_' + digest.hexdigest()[:16]
+
+    def _from_template(self):
+        "Clone the cached database if there is one; return if it was"
+        if os.environ.get('SEE_TEST_CACHE', '1') == '0':
+            return False
+        template = self._template_name()
+        with _connect('postgres') as conn:
+            row = conn.execute(
+                "SELECT shobj_description(oid, 'pg_database') "
+                "FROM pg_database WHERE datname = %s", (template,)).fetchone()
+            if not row or not row[0]:
+                return False
+            for attempt in range(5):
+                try:
+                    conn.execute(f'CREATE DATABASE "{self.database}" '
+                        f'TEMPLATE "{template}"')
+                    break
+                except Exception:
+                    # Another process is cloning or creating it
+                    if attempt == 4:
+                        return False
+                    time.sleep(1 + attempt)
+        self._created = True
+        self._load_data(json.loads(row[0]))
+        return True
+
+    def _save_template(self):
+        "Keep a copy of the filled database for the next servers"
+        if os.environ.get('SEE_TEST_CACHE', '1') == '0':
+            return
+        template = self._template_name()
+        data = json.dumps({'records': self.records,
+                'users': {r: u.id for r, u in self.users.items()}})
+        with _connect('postgres') as conn:
+            try:
+                conn.execute(f'CREATE DATABASE "{template}" '
+                    f'TEMPLATE "{self.database}"')
+                conn.execute(f'COMMENT ON DATABASE "{template}" IS '
+                    + _quote(conn, data))
+            except Exception:
+                return  # created by another process meanwhile
+            # Drop the copies of older code when nobody uses them
+            for name, in conn.execute(
+                    "SELECT datname FROM pg_database "
+                    "WHERE datname LIKE 'see\\_tpl\\_%%' "
+                    "AND datname != %s", (template,)).fetchall():
+                try:
+                    conn.execute(f'DROP DATABASE "{name}"')
+                except Exception:
+                    pass
+
     def _create_database(self):
         with _connect('postgres') as conn:
             conn.execute(f'CREATE DATABASE "{self.database}" '
@@ -295,7 +388,9 @@ class TrytonServer:
                 self.config_file, self.database, self.language])
         line, = (line for line in output.splitlines()
             if line.startswith(_MARKER))
-        data = json.loads(line[len(_MARKER):])
+        self._load_data(json.loads(line[len(_MARKER):]))
+
+    def _load_data(self, data):
         self.records = data['records']
         self.users = {
             role: User(ROLES[role][0], password(role), id_, ROLES[role][1])
@@ -306,7 +401,7 @@ class TrytonServer:
         self._process = subprocess.Popen([BIN / 'trytond',
                 '-c', self.config_file, '-d', self.database],
             cwd=ROOT, env=self._env(), stdout=self._log,
-            stderr=subprocess.STDOUT)
+            stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
         deadline = time.monotonic() + 90
         while True:
             if self._process.poll() is not None:

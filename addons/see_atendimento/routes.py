@@ -1,0 +1,201 @@
+# This file is part of the Central de Atendimento SEE project.
+# The COPYRIGHT file at the top level of this repository contains
+# the full copyright notices and license terms.
+"""Kanban board of escalations for the second level (Unidade Gestora).
+
+The page and its files are public; its data goes through routes that
+require a Tryton session: the web client's session cookie (sao logs in
+through ``/<database>/session/login``, which sets it for ``/<database>``) or
+the board's own login form, which calls the same URL.  Every read and move
+runs as that user with ``_check_access``, so the user's groups, access
+rights and record rules apply.  Moves go through ``Escalation.move``: the
+same workflow methods as the buttons of the form.
+"""
+import datetime as dt
+import json
+import logging
+import mimetypes
+import os
+
+from trytond.exceptions import UserError, UserWarning
+from trytond.protocols.wrappers import (
+    HTTPStatus, Response, abort, with_pool, with_transaction)
+from trytond.tools import safe_join
+from trytond.transaction import Transaction
+from trytond.wsgi import app
+
+logger = logging.getLogger(__name__)
+
+STATIC = os.path.join(os.path.dirname(__file__), 'static')
+# Cards of returned escalations stay on the board for this long
+RETURNED_DAYS = 30
+
+
+def _json(data, status=HTTPStatus.OK):
+    return Response(
+        json.dumps(data, default=str), status=status,
+        content_type='application/json')
+
+
+def _static(filename):
+    path = safe_join(STATIC, filename)
+    if not path or not os.path.isfile(path):
+        abort(HTTPStatus.NOT_FOUND)
+    with open(path, 'rb') as file:
+        data = file.read()
+    mimetype = mimetypes.guess_type(filename)[0] or 'application/octet-stream'
+    response = Response(data, mimetype=mimetype)
+    response.headers['Cache-Control'] = 'no-cache'
+    return response
+
+
+def json_errors(func):
+    "Return user errors as JSON; the transaction is already rolled back"
+    def wrapper(request, pool, *args, **kwargs):
+        try:
+            return func(request, pool, *args, **kwargs)
+        except (UserError, UserWarning) as e:
+            return _json({'error': {
+                        'type': e.__class__.__name__,
+                        'message': e.message,
+                        'description': e.description,
+                        }}, status=HTTPStatus.BAD_REQUEST)
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return wrapper
+
+
+def _user_context(pool):
+    "Set the user's preferences (language) on the transaction context"
+    User = pool.get('res.user')
+    return Transaction().set_context(User.get_preferences(context_only=True))
+
+
+def _age(delta):
+    if delta is None:
+        return None
+    return int(delta.total_seconds())
+
+
+def _card(escalation):
+    def name(record):
+        return record.rec_name if record else None
+
+    def id_(record):
+        return record.id if record else None
+    return {
+        'id': escalation.id,
+        'protocol': escalation.rec_name,
+        'state': escalation.state,
+        'service': id_(escalation.service),
+        'service_name': name(escalation.service),
+        'unit': id_(escalation.unit),
+        'unit_name': name(escalation.unit),
+        'forwarded_unit': id_(escalation.forwarded_unit),
+        'forwarded_unit_name': name(escalation.forwarded_unit),
+        'requester_name': escalation.requester_name,
+        'question': escalation.question,
+        'answer': escalation.answer,
+        'request_kb_update': escalation.request_kb_update,
+        'request_date': (escalation.request_date.isoformat()
+            if escalation.request_date else None),
+        'age': _age(escalation.age),
+        }
+
+
+def _page(request, database_name=None):
+    return _static('board.html')
+
+
+@app.route('/see_atendimento/board', methods={'GET'})
+def board_page(request):
+    "The board; its script finds the database from the web client's session"
+    return _page(request)
+
+
+@app.route('/<database_name>/see_atendimento/board', methods={'GET'})
+def board_database_page(request, database_name):
+    "The board of the database"
+    return _page(request, database_name)
+
+
+@app.route('/see_atendimento/static/<path:filename>', methods={'GET'})
+def board_static(request, filename):
+    "Script and style of the board"
+    return _static(filename)
+
+
+@app.route('/<database_name>/see_atendimento/board/data', methods={'GET'})
+@app.auth_required
+@with_pool
+@json_errors
+@with_transaction(user='request', context=dict(_check_access=True))
+def board_data(request, pool):
+    "Columns, filter choices and the cards the user may see"
+    Escalation = pool.get('see.protocol.escalation')
+    Service = pool.get('see.service')
+    Unit = pool.get('see.unit')
+    User = pool.get('res.user')
+    ModelAccess = pool.get('ir.model.access')
+
+    with _user_context(pool):
+        domain = ['OR',
+            ('state', '!=', 'returned'),
+            ('returned_date', '>=',
+                dt.datetime.now() - dt.timedelta(days=RETURNED_DAYS)),
+            ]
+        service = request.args.get('service', type=int)
+        if service:
+            domain = [domain, ('service', '=', service)]
+        unit = request.args.get('unit', type=int)
+        if unit:
+            domain = [domain, ['OR',
+                    ('unit', '=', unit),
+                    ('forwarded_unit', '=', unit),
+                    ]]
+        escalations = Escalation.search(domain)
+        selection = Escalation.fields_get(['state'])['state']['selection']
+        user = User(Transaction().user)
+        return _json({
+                'user': user.rec_name,
+                'columns': [{'state': s, 'name': n} for s, n in selection],
+                'transitions': sorted(Escalation._transitions),
+                'can_move': ModelAccess.check(
+                    Escalation.__name__, 'write', raise_exception=False),
+                'services': [{'id': s.id, 'name': s.rec_name}
+                    for s in Service.search([])],
+                'units': [{'id': u.id, 'name': u.rec_name}
+                    for u in Unit.search([])],
+                'cards': [_card(e) for e in escalations],
+                })
+
+
+@app.route('/<database_name>/see_atendimento/board/move', methods={'POST'})
+@app.auth_required
+@with_pool
+@json_errors
+@with_transaction(user='request', context=dict(_check_access=True))
+def board_move(request, pool):
+    """Move a card: {"id": ID, "state": STATE} and, to answer, "answer";
+    to forward, "forwarded_unit"."""
+    Escalation = pool.get('see.protocol.escalation')
+    try:
+        data = json.loads(request.get_data(as_text=True))
+        id_, state = int(data['id']), str(data['state'])
+    except (ValueError, KeyError, TypeError):
+        abort(HTTPStatus.BAD_REQUEST)
+    with _user_context(pool):
+        escalations = Escalation.search([('id', '=', id_)])
+        if not escalations:
+            abort(HTTPStatus.NOT_FOUND)
+        values = {}
+        if state == 'answered' and data.get('answer'):
+            values['answer'] = str(data['answer'])
+        if state == 'forwarded' and data.get('forwarded_unit'):
+            values['forwarded_unit'] = int(data['forwarded_unit'])
+        if values:
+            Escalation.write(escalations, values)
+            escalations = Escalation.browse(escalations)
+        Escalation.move(escalations, state)
+        escalation, = Escalation.browse(escalations)
+        return _json({'card': _card(escalation)})
