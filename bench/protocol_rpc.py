@@ -1,0 +1,297 @@
+#!/usr/bin/env python3
+"""Benchmark: concurrent agents creating, escalating and answering protocols.
+
+N client threads on loopback each log in as an agent and as the second
+level, then repeat until the time is up: create a protocol, start the
+attendance, escalate it through the wizard, and, as the unit, take the
+escalation, write the answer and answer it — 9 JSON-RPC calls a protocol,
+all through Tryton's public JSON-RPC API against a PostgreSQL database.
+It prints protocols per second and the latency of the calls (p50/p95/p99).
+
+By default it starts its own server with tests/server.py (a fresh
+PostgreSQL database that is dropped at the end), served by gunicorn with
+--workers processes, or by trytond's own threaded server with --workers 0.
+
+    .venv/bin/pip install gunicorn   # once, for --workers > 0
+    .venv/bin/python bench/protocol_rpc.py --clients 60 --duration 60
+
+Not part of `make test`: it prints figures, it does not assert them.
+"""
+import argparse
+import base64
+import http.client
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+class Client:
+    "One keep-alive JSON-RPC connection with a logged-in session"
+
+    def __init__(self, url, database):
+        parts = urllib.parse.urlsplit(url)
+        self.host, self.port = parts.hostname, parts.port
+        self.path = f'/{database}/rpc/'
+        self.connection = None
+        self.authorization = None
+        self.timings = defaultdict(list)
+
+    def _request(self, body, headers):
+        for attempt in range(2):
+            if self.connection is None:
+                self.connection = http.client.HTTPConnection(
+                    self.host, self.port, timeout=60)
+            try:
+                self.connection.request('POST', self.path, body, headers)
+                response = self.connection.getresponse()
+                data = response.read()
+                if response.getheader('Connection', '').lower() == 'close':
+                    self.connection.close()
+                    self.connection = None
+                return response.status, data
+            except (http.client.HTTPException, ConnectionError):
+                self.connection.close()
+                self.connection = None
+                if attempt:
+                    raise
+
+    def call(self, method, *params, label=None):
+        headers = {'Content-Type': 'application/json'}
+        if self.authorization:
+            headers['Authorization'] = self.authorization
+        body = json.dumps({'id': 1, 'method': method, 'params': params})
+        start = time.perf_counter()
+        status, data = self._request(body, headers)
+        elapsed = time.perf_counter() - start
+        if status != 200:
+            raise RuntimeError(f'{method}: HTTP {status} {data[:200]!r}')
+        answer = json.loads(data)
+        if answer.get('error'):
+            raise RuntimeError(f'{method}: {answer["error"]}')
+        if label:
+            self.timings[label].append(elapsed)
+        return answer['result']
+
+    def login(self, login, password):
+        user_id, token, _ = self.call(
+            'common.db.login', login, {'password': password}, 'pt')
+        self.authorization = 'Session ' + base64.b64encode(
+            f'{login}:{user_id}:{token}'.encode()).decode()
+
+
+def cycle(agent, unit, service_id, classification_id, number):
+    "Create, escalate and answer one protocol; 9 calls"
+    context = {}
+    protocol_id, = agent.call('model.see.protocol.create', [{
+                'requester_name': f'Cidadão {number}',
+                'requester_phone': f'+55819{number % 100000000:08d}',
+                'service': service_id,
+                'classification': classification_id,
+                'description': 'Pergunta que a central não sabe responder',
+                }], context, label='create')
+    agent.call('model.see.protocol.start', [protocol_id], context,
+        label='start')
+    wizard_context = {'active_model': 'see.protocol',
+        'active_id': protocol_id, 'active_ids': [protocol_id]}
+    session_id, _, _ = agent.call('wizard.see.protocol.escalate.create',
+        wizard_context, label='escalate')
+    agent.call('wizard.see.protocol.escalate.execute', session_id,
+        {'start': {'question': 'Qual a regra?', 'request_kb_update': False}},
+        'escalate', wizard_context, label='escalate')
+    agent.call('wizard.see.protocol.escalate.delete', session_id,
+        wizard_context, label='escalate')
+    escalation_id, = unit.call('model.see.protocol.escalation.search',
+        [('protocol', '=', protocol_id)], 0, 1, None, context,
+        label='search')
+    unit.call('model.see.protocol.escalation.analyse', [escalation_id],
+        context, label='answer')
+    unit.call('model.see.protocol.escalation.write', [escalation_id],
+        {'answer': 'A regra é esta.'}, context, label='answer')
+    unit.call('model.see.protocol.escalation.answer_', [escalation_id],
+        context, label='answer')
+
+
+def percentile(values, fraction):
+    values = sorted(values)
+    index = min(len(values) - 1, max(0, round(fraction * len(values)) - 1))
+    return values[index]
+
+
+def run(url, database, users, service_id, classification_id, clients,
+        duration):
+    agents_roles = ['agent', 'agent2']
+    stop = threading.Event()
+    completed = []
+    errors = []
+    all_clients = []
+    ready = threading.Barrier(clients + 1)
+
+    def worker(index):
+        agent = Client(url, database)
+        unit = Client(url, database)
+        all_clients.extend([agent, unit])
+        try:
+            login, password = users[agents_roles[index % 2]]
+            agent.login(login, password)
+            unit.login(*users['unit'])
+        except Exception as exception:
+            errors.append(repr(exception))
+            ready.abort()
+            return
+        ready.wait()
+        count = 0
+        while not stop.is_set():
+            start = time.perf_counter()
+            try:
+                cycle(agent, unit, service_id, classification_id,
+                    index * 1000000 + count)
+            except Exception as exception:
+                errors.append(repr(exception))
+                continue
+            completed.append(time.perf_counter() - start)
+            count += 1
+
+    threads = [threading.Thread(target=worker, args=(i,), daemon=True)
+        for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    ready.wait()
+    start = time.perf_counter()
+    time.sleep(duration)
+    stop.set()
+    for thread in threads:
+        thread.join(120)
+    elapsed = time.perf_counter() - start
+    timings = defaultdict(list)
+    for client in all_clients:
+        for label, values in client.timings.items():
+            timings[label].extend(values)
+    return completed, timings, errors, elapsed
+
+
+def catalogue_ids(server):
+    (service_id,), = server.query(
+        'SELECT id FROM see_service WHERE id = %s',
+        (server.records['service'],))
+    (classification_id,), = server.query(
+        "SELECT id FROM see_classification WHERE code = 'SEEPE'")
+    return service_id, classification_id
+
+
+def start_gunicorn(server, workers):
+    "Serve the fixture's database with gunicorn workers on another port"
+    from tests.server import _free_port
+    port = _free_port()
+    env = os.environ.copy()
+    env['TRYTOND_CONFIG'] = server.config_file
+    env['TRYTOND_DATABASE_NAMES'] = server.database
+    env['TRYTOND_DATABASE__URI'] = os.environ.get(
+        'TRYTOND_DATABASE__URI', 'postgresql:///')
+    process = subprocess.Popen([Path(sys.executable).parent / 'gunicorn',
+            '--workers', str(workers), '--bind', f'127.0.0.1:{port}',
+            '--timeout', '120', '--log-level', 'warning',
+            'trytond.application:app'], env=env, cwd=ROOT)
+    url = f'http://127.0.0.1:{port}/'
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        probe = Client(url, server.database)
+        probe.path = '/rpc/'
+        try:
+            probe.call('common.server.version')
+            return process, url
+        except (OSError, RuntimeError):
+            time.sleep(0.3)
+    process.terminate()
+    raise RuntimeError('gunicorn did not answer')
+
+
+def memory_of(pid):
+    "Resident memory in MiB of a process and its children"
+    try:
+        output = subprocess.run(['ps', '-o', 'rss=', '--ppid', str(pid),
+                '-p', str(pid)], capture_output=True, text=True).stdout
+        return sum(int(x) for x in output.split()) / 1024
+    except (OSError, ValueError):
+        return float('nan')
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--clients', type=int, default=60)
+    parser.add_argument('--duration', type=float, default=60,
+        help="seconds of measurement (default 60)")
+    parser.add_argument('--workers', type=int, default=2,
+        help="gunicorn worker processes; 0 for trytond's own server")
+    options = parser.parse_args()
+
+    from tests.server import TrytonServer, password
+    server = TrytonServer(modules=['see_atendimento'], web=False)
+    print('preparing the database…', flush=True)
+    server.start()
+    gunicorn = None
+    try:
+        url = server.url
+        pid = server._process.pid
+        if options.workers:
+            gunicorn, url = start_gunicorn(server, options.workers)
+            pid = gunicorn.pid
+        users = {role: (server.users[role].login, password(role))
+            for role in ['agent', 'agent2', 'unit']}
+        service_id, classification_id = catalogue_ids(server)
+        # A short warm-up fills the caches of every worker
+        run(url, server.database, users, service_id, classification_id,
+            min(options.clients, 4), 3)
+        completed, timings, errors, elapsed = run(url, server.database,
+            users, service_id, classification_id, options.clients,
+            options.duration)
+        memory = memory_of(pid)
+        (stored,), = server.query(
+            "SELECT count(*) FROM see_protocol WHERE state = 'answered'")
+    finally:
+        if gunicorn:
+            gunicorn.terminate()
+            gunicorn.wait()
+        server.stop()
+
+    calls = [t for values in timings.values() for t in values]
+    server_kind = (f'gunicorn, {options.workers} workers' if options.workers
+        else 'trytond threaded server')
+    print(f'clients: {options.clients}, measured: {elapsed:.1f} s, '
+        f'server: {server_kind}, PostgreSQL')
+    print(f'protocols created, escalated and answered: {len(completed)} '
+        f'({len(completed) / elapsed:.1f}/s; {stored} answered in the '
+        'database including warm-up)')
+    print(f'JSON-RPC calls: {len(calls)} ({len(calls) / elapsed:.0f}/s)')
+    if calls:
+        print(f'call latency: p50 {percentile(calls, .5) * 1000:.0f} ms, '
+            f'p95 {percentile(calls, .95) * 1000:.0f} ms, '
+            f'p99 {percentile(calls, .99) * 1000:.0f} ms')
+    for label in ['create', 'start', 'escalate', 'search', 'answer']:
+        values = timings.get(label)
+        if values:
+            print(f'  {label:9} n={len(values):6} '
+                f'p50 {percentile(values, .5) * 1000:6.0f} ms  '
+                f'p95 {percentile(values, .95) * 1000:6.0f} ms')
+    if completed:
+        print(f'whole protocol (9 calls): p50 '
+            f'{statistics.median(completed) * 1000:.0f} ms, '
+            f'p95 {percentile(completed, .95) * 1000:.0f} ms')
+    print(f'server memory (RSS): {memory:.0f} MiB')
+    if errors:
+        print(f'errors: {len(errors)}; first: {errors[0]}')
+    return 1 if errors and not completed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
