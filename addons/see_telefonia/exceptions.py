@@ -1,0 +1,13 @@
+# This file is part of the Central de Atendimento SEE project.
+# The COPYRIGHT file at the top level of this repository contains
+# the full copyright notices and license terms.
+from trytond.exceptions import UserError
+from trytond.model.exceptions import ValidationError
+
+
+class TelephonyError(ValidationError):
+    pass
+
+
+class CallBackError(UserError):
+    pass

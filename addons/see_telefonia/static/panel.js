@@ -1,0 +1,284 @@
+/* This file is part of the Central de Atendimento SEE project.
+   The COPYRIGHT file at the top level of this repository contains
+   the full copyright notices and license terms. */
+/* Supervisor's live panel of the queues and agents (Annex D 2.10).
+   Data comes from /<database>/see_telefonia/panel/data every few seconds
+   with the Tryton session cookie of the web client (or of the login form
+   below); the page never needs to be reloaded. */
+(function() {
+    'use strict';
+
+    var PATH = /^(.*)\/([^/]+)\/see_telefonia\/panel\/?$/;
+    var SERVICE_TARGET = 85;
+    var state = {
+        database: null,
+        refresh: 3,
+        timer: null,
+        lastOk: null,
+    };
+
+    function $(id) {
+        return document.getElementById(id);
+    }
+
+    function show(id, visible) {
+        $(id).hidden = !visible;
+    }
+
+    function panelUrl(database) {
+        return '/' + encodeURIComponent(database) + '/see_telefonia/panel';
+    }
+
+    function databaseFromPath() {
+        var match = PATH.exec(window.location.pathname);
+        return match ? decodeURIComponent(match[2]) : null;
+    }
+
+    function saoDatabases() {
+        // Databases where the web client of this browser has a session
+        var result = [];
+        for (var i = 0; i < window.localStorage.length; i++) {
+            var key = window.localStorage.key(i);
+            if (key.indexOf('sao_session_') !== 0) {
+                continue;
+            }
+            try {
+                var session = JSON.parse(window.localStorage.getItem(key));
+                if (session && session.user_id) {
+                    result.push(key.substring('sao_session_'.length));
+                }
+            } catch (e) {
+                // a foreign value
+            }
+        }
+        return result;
+    }
+
+    function request(method, url, body) {
+        var options = {
+            method: method,
+            credentials: 'same-origin',
+            cache: 'no-store',
+            headers: {
+                'X-Requested-With': 'XMLHttpRequest',
+                'Accept': 'application/json',
+            },
+        };
+        if (body !== undefined) {
+            options.headers['Content-Type'] = 'application/json';
+            options.body = JSON.stringify(body);
+        }
+        return window.fetch(url, options).then(function(response) {
+            return response.text().then(function(text) {
+                var json = null;
+                try {
+                    json = text ? JSON.parse(text) : null;
+                } catch (e) {
+                    json = null;
+                }
+                return {status: response.status, json: json};
+            });
+        });
+    }
+
+    function showMessage(text) {
+        $('message').textContent = text;
+        show('message', Boolean(text));
+    }
+
+    // Login ----------------------------------------------------------------
+
+    function showLogin() {
+        stop();
+        show('panel', false);
+        show('login', true);
+        show('login-database-label', !state.database);
+        $('login-database').required = !state.database;
+        (state.database ? $('login-user') : $('login-database')).focus();
+    }
+
+    function login(event) {
+        event.preventDefault();
+        var database = state.database || $('login-database').value.trim();
+        var user = $('login-user').value.trim();
+        $('login-submit').disabled = true;
+        request('POST', '/' + encodeURIComponent(database) + '/session/login',
+            {id: 0, method: 'common.db.login',
+                params: [user, {password: $('login-password').value}, 'pt']}
+        ).then(function(response) {
+            $('login-submit').disabled = false;
+            $('login-password').value = '';
+            if (response.status === 200 && response.json &&
+                    response.json.result) {
+                window.localStorage.setItem('sao_session_' + database,
+                    JSON.stringify({
+                        login: user,
+                        user_id: response.json.result[0],
+                        bus_url_host: response.json.result[1],
+                    }));
+                if (state.database !== database) {
+                    window.location.assign(panelUrl(database));
+                    return;
+                }
+                showMessage('');
+                show('login', false);
+                load();
+            } else if (response.status === 429) {
+                showMessage('Muitas tentativas. Tente novamente mais tarde.');
+            } else {
+                showMessage('Usuário ou senha incorretos.');
+            }
+        }, function() {
+            $('login-submit').disabled = false;
+            showMessage('Não foi possível falar com o servidor.');
+        });
+    }
+
+    // Rendering ------------------------------------------------------------
+
+    function duration(seconds) {
+        if (seconds === null || seconds === undefined) {
+            return '';
+        }
+        seconds = Math.max(0, seconds);
+        var h = Math.floor(seconds / 3600);
+        var m = Math.floor((seconds % 3600) / 60);
+        var s = seconds % 60;
+        var mm = (h && m < 10 ? '0' : '') + m;
+        return (h ? h + ':' : '') + mm + ':' + (s < 10 ? '0' : '') + s;
+    }
+
+    function cell(row, text, className) {
+        var td = document.createElement('td');
+        td.textContent = text === null || text === undefined ? '' : text;
+        if (className) {
+            td.className = className;
+        }
+        row.appendChild(td);
+        return td;
+    }
+
+    function renderQueues(queues) {
+        var body = $('queues').querySelector('tbody');
+        body.textContent = '';
+        queues.forEach(function(queue) {
+            var row = document.createElement('tr');
+            row.dataset.queue = queue.name;
+            cell(row, queue.name, 'name');
+            cell(row, queue.waiting, 'number waiting' +
+                (queue.waiting ? ' waiting-alert' : ''));
+            cell(row, queue.waiting ? duration(queue.longest_wait) : '',
+                'number longest-wait');
+            cell(row, queue.received, 'number received');
+            cell(row, queue.answered, 'number answered');
+            cell(row, queue.abandoned, 'number abandoned');
+            var level = queue.service_level;
+            cell(row, level === null ? '—' :
+                level.toLocaleString('pt-BR') + '%', 'number service-level' +
+                (level === null ? '' : level >= SERVICE_TARGET ?
+                    ' level-good' : ' level-bad'));
+            body.appendChild(row);
+        });
+        show('no-queues', !queues.length);
+    }
+
+    function renderAgents(agents, totals) {
+        var body = $('agents').querySelector('tbody');
+        body.textContent = '';
+        agents.forEach(function(agent) {
+            var row = document.createElement('tr');
+            row.dataset.interface = agent.interface;
+            row.className = 'status-' + agent.status;
+            cell(row, agent.name, 'name');
+            cell(row, agent.interface, 'interface');
+            cell(row, agent.status_name + (agent.paused_reason ?
+                ' (' + agent.paused_reason + ')' : ''), 'status');
+            cell(row, duration(agent.seconds), 'number since');
+            cell(row, agent.queue, 'queue');
+            body.appendChild(row);
+        });
+        show('no-agents', !agents.length);
+        Array.prototype.forEach.call(
+            document.querySelectorAll('#agent-totals strong'),
+            function(strong) {
+                strong.textContent = totals[strong.dataset.status] || 0;
+            });
+    }
+
+    function render(data) {
+        $('user').textContent = data.user;
+        renderQueues(data.queues);
+        renderAgents(data.agents, data.agent_totals);
+        var time = new Date(data.time + 'Z');
+        $('updated').textContent = 'Atualizado às ' +
+            time.toLocaleTimeString('pt-BR');
+        $('updated').classList.remove('stale');
+        $('updated').dataset.time = data.time;
+        show('panel', true);
+    }
+
+    // Refresh --------------------------------------------------------------
+
+    function stop() {
+        if (state.timer) {
+            window.clearTimeout(state.timer);
+            state.timer = null;
+        }
+    }
+
+    function schedule() {
+        stop();
+        state.timer = window.setTimeout(load, state.refresh * 1000);
+    }
+
+    function load() {
+        request('GET', panelUrl(state.database) + '/data').then(
+            function(response) {
+                if (response.status === 401) {
+                    showLogin();
+                    return;
+                }
+                if (response.status === 403) {
+                    stop();
+                    showMessage((response.json && response.json.error &&
+                            response.json.error.message) ||
+                        'Acesso negado.');
+                    return;
+                }
+                if (response.status !== 200 || !response.json) {
+                    $('updated').classList.add('stale');
+                    showMessage('Erro ao falar com o servidor (' +
+                        response.status + '); nova tentativa em instantes.');
+                    schedule();
+                    return;
+                }
+                showMessage('');
+                state.refresh = response.json.refresh || state.refresh;
+                render(response.json);
+                schedule();
+            }, function() {
+                $('updated').classList.add('stale');
+                showMessage('Sem conexão com o servidor; nova tentativa em ' +
+                    'instantes.');
+                schedule();
+            });
+    }
+
+    function start() {
+        $('login-form').addEventListener('submit', login);
+        state.database = databaseFromPath();
+        if (!state.database) {
+            var databases = saoDatabases();
+            if (databases.length === 1) {
+                window.location.replace(panelUrl(databases[0]));
+            } else {
+                showLogin();
+            }
+            return;
+        }
+        document.title = state.database + ' — ' + document.title;
+        load();
+    }
+
+    start();
+}());

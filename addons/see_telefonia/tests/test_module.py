@@ -1,0 +1,150 @@
+# This file is part of the Central de Atendimento SEE project.
+# The COPYRIGHT file at the top level of this repository contains
+# the full copyright notices and license terms.
+import datetime as dt
+import os
+import shutil
+import tempfile
+import zipfile
+
+from trytond import config
+from trytond.pool import Pool
+from trytond.modules.see_telefonia.call import archive_path, recordings_path
+from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+
+
+class SeeTelefoniaTestCase(ModuleTestCase):
+    "Test See Telefonia module"
+    module = 'see_telefonia'
+    extras = []
+
+    def _server(self):
+        pool = Pool()
+        Server = pool.get('see.ami.server')
+        server, = Server.create([{
+                    'name': 'PABX', 'host': '10.0.0.5', 'user': 'see',
+                    'secret': 's3cr3t',
+                    }])
+        return server
+
+    @with_transaction()
+    def test_incident_after_outage(self):
+        "A connection down for 5 minutes opens one incident, ended at ready"
+        pool = Pool()
+        Server = pool.get('see.ami.server')
+        Incident = pool.get('see.platform.incident')
+        server = self._server()
+        now = dt.datetime.now()
+
+        Server.set_status(server.id, 'disconnected',
+            now - dt.timedelta(minutes=4))
+        self.assertEqual(Incident.search([]), [])
+        self.assertEqual(Server(server.id).status, 'disconnected')
+
+        down_since = (now - dt.timedelta(minutes=5, seconds=10)).replace(
+            microsecond=0)
+        Server.set_status(server.id, 'connecting', down_since)
+        incident, = Incident.search([])
+        self.assertEqual(incident.component, 'telephony')
+        self.assertEqual(incident.start, down_since)
+        self.assertIsNone(incident.end)
+        self.assertIn('PABX', incident.description)
+        self.assertEqual(Server(server.id).incident, incident)
+
+        # Still down: the same incident
+        Server.set_status(server.id, 'disconnected', down_since)
+        self.assertEqual(len(Incident.search([])), 1)
+
+        Server.set_status(server.id, 'ready')
+        incident = Incident(incident.id)
+        self.assertIsNotNone(incident.end)
+        server = Server(server.id)
+        self.assertEqual(server.status, 'ready')
+        self.assertIsNone(server.incident)
+
+    @with_transaction()
+    def test_no_incident_out_of_service_hours(self):
+        "An outage outside the server's service calendar is no incident"
+        pool = Pool()
+        Calendar = pool.get('see.sla.calendar')
+        server = self._server()
+        calendars = Calendar.search([])
+        if not calendars:
+            self.skipTest("no service calendar")
+        server.calendar = calendars[0]
+        server.save()
+        # The first service hours of the last days
+        today = dt.date.today()
+        intervals = server.calendar.service_intervals(
+            today - dt.timedelta(days=7), today - dt.timedelta(days=1))
+        start, _ = intervals[0]
+        outside = start - dt.timedelta(minutes=30)
+        self.assertFalse(server.in_service_hours(
+                outside, outside + dt.timedelta(minutes=10)))
+        self.assertTrue(server.in_service_hours(
+                start, start + dt.timedelta(minutes=10)))
+
+    @with_transaction()
+    def test_archive_recordings(self):
+        "The monthly archive names recordings by protocol, by day"
+        pool = Pool()
+        Call = pool.get('see.call')
+        Protocol = pool.get('see.protocol')
+        folder = tempfile.mkdtemp(prefix='see-recordings-')
+        self.addCleanup(shutil.rmtree, folder, ignore_errors=True)
+        recordings = os.path.join(folder, 'monitor')
+        archive = os.path.join(folder, 'archive')
+        if not config.has_section('see_telefonia'):
+            config.add_section('see_telefonia')
+        for option, value, old in [
+                ('recordings_path', recordings, recordings_path()),
+                ('archive_path', archive, archive_path())]:
+            config.set('see_telefonia', option, value)
+            self.addCleanup(config.set, 'see_telefonia', option, old)
+        for name in ['2024/04/10/a.wav', '2024/04/30/b.wav',
+                '2024/03/31/c.wav', '2024/04/12/d.wav']:
+            path = os.path.join(recordings, name)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, 'wb') as file:
+                file.write(b'RIFF' + name.encode())
+        server = self._server()
+        protocol, = Protocol.create([{
+                    'channel': 'telefone',
+                    'requester_name': "Maria",
+                    'description': "Matrícula",
+                    }])
+        calls = Call.create([{
+                    'server': server.id, 'linkedid': linkedid,
+                    'arrival_date': arrival, 'recording': recording,
+                    'protocol': protocol_id,
+                    } for linkedid, arrival, recording, protocol_id in [
+                    ('1.1', dt.datetime(2024, 4, 10, 14), '2024/04/10/a.wav',
+                        protocol.id),
+                    # An absolute path under the recordings folder
+                    ('1.2', dt.datetime(2024, 4, 30, 23, 50),
+                        os.path.join(recordings, '2024/04/30/b.wav'), None),
+                    ('1.3', dt.datetime(2024, 3, 31, 12),
+                        '2024/03/31/c.wav', None),
+                    # Its file is gone: counted as missing, not archived
+                    ('1.4', dt.datetime(2024, 4, 11, 12),
+                        '2024/04/11/gone.wav', None),
+                    # Outside the recordings folder: never read
+                    ('1.5', dt.datetime(2024, 4, 12, 12),
+                        '../../../etc/passwd', None),
+                    ]])
+        self.assertEqual(len(calls), 5)
+
+        name = Call.archive_recordings(dt.date(2024, 5, 3))
+
+        self.assertEqual(name, os.path.join(archive, 'gravacoes-2024-04.zip'))
+        with zipfile.ZipFile(name) as zip_:
+            self.assertEqual(sorted(zip_.namelist()), [
+                    '2024/04/10/%s.wav' % protocol.number,
+                    '2024/04/30/1.2.wav',
+                    ])
+            self.assertEqual(zip_.read('2024/04/30/1.2.wav'),
+                b'RIFF2024/04/30/b.wav')
+        self.assertFalse(os.path.exists(name + '.part'))
+
+
+del ModuleTestCase

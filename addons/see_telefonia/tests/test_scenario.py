@@ -1,0 +1,13 @@
+# This file is part of the Central de Atendimento SEE project.
+# The COPYRIGHT file at the top level of this repository contains
+# the full copyright notices and license terms.
+from trytond import backend
+from trytond.tests.test_tryton import load_doc_tests
+
+# Calls are stored with PostgreSQL's INSERT ... ON CONFLICT and LISTEN
+SKIPS = set() if backend.name == 'postgresql' else {
+    'scenario_telefonia.rst'}
+
+
+def load_tests(*args, **kwargs):
+    return load_doc_tests(__name__, __file__, *args, skips=SKIPS, **kwargs)
