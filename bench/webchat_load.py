@@ -3,36 +3,106 @@
 # the full copyright notices and license terms.
 """Load of the webchat: concurrent citizens and agents on loopback.
 
-    .venv/bin/python -m bench.webchat_load [--citizens 200] [--agents 20]
-        [--messages 3]
+    .venv/bin/pip install gunicorn   # once (or pip install -e '.[bench]')
+    .venv/bin/python bench/webchat_load.py --citizens 200 --agents 20
 
-Starts a `tests.server.TrytonServer` (fresh PostgreSQL database, one
-trytond process, threaded), creates the agents, then every citizen opens a
-conversation and long-polls while every agent long-polls the console API,
-accepts conversations up to its limit and answers each message at once.
-Each citizen sends --messages messages, waiting for the answer of each.
-Prints the delivery latency (from the send request to the other side's
-long poll returning it) p50/p95 for both directions and the resident memory
-of the server.  Not part of `make test`.
+Starts a `tests.server.TrytonServer` (fresh PostgreSQL database, dropped at
+the end) and serves it like production: gunicorn with --workers processes
+of the `gthread` class, --threads threads each, so that a waiting long poll
+holds a thread, never a process (--workers 0 uses trytond's own threaded
+server instead).
+
+Then, on loopback:
+
+- every agent logs in and long-polls the console API; it accepts waiting
+  conversations up to its limit and, as soon as a message of a citizen
+  arrives, answers it from another thread (several conversations are
+  answered at once, as real agents do in several chat windows); once it
+  has answered the last message of a conversation it closes it with a
+  classification;
+- every citizen (started over --ramp seconds) opens a conversation,
+  long-polls until an agent accepts it, then --messages times: thinks
+  (a random time around --think seconds, a person reading and typing),
+  sends a message and long-polls until the answer arrives; at the end it
+  answers the quality question.
+
+Delivery latency is the time from the start of the sending request to the
+return of the other side's long poll carrying the message, for both
+directions. The wait in the queue (until an agent accepts) is reported
+apart: it depends on the number of agents, not on delivery. Also printed:
+the resident memory of the server (gunicorn master and workers), at the
+end and at its peak. The exit status is 1 when a request failed.
+
+Not part of `make test`: it prints figures, it does not assert them.
 """
 import argparse
+import collections
+import concurrent.futures
+import http.client
+import http.cookiejar
 import itertools
-import statistics
+import json
+import os
+import random
+import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-from tests.webchat.client import Agent, Citizen, webchat_server  # noqa: E402
+from tests.server import TrytonServer, _free_port  # noqa: E402
+
+PASSWORD = 'Carga-Senha-1'
 
 
-def rss(pid):
-    with open(f'/proc/{pid}/status') as file:
-        for line in file:
-            if line.startswith('VmRSS:'):
-                return int(line.split()[1]) // 1024
+class Http:
+    "Requests on loopback, a new connection each (the server closes them)"
+
+    def __init__(self, url, headers=None):
+        parts = urllib.parse.urlsplit(url)
+        self.host, self.port = parts.hostname, parts.port
+        self.prefix = parts.path.rstrip('/')
+        self.headers = dict(headers or {})
+
+    def call(self, method, path, body=None, timeout=90):
+        headers = dict(self.headers, Accept='application/json')
+        data = None
+        if body is not None:
+            data = json.dumps(body)
+            headers['Content-Type'] = 'application/json'
+        connection = http.client.HTTPConnection(
+            self.host, self.port, timeout=timeout)
+        try:
+            connection.request(method, self.prefix + path, data, headers)
+            response = connection.getresponse()
+            content = response.read()
+            try:
+                return response.status, json.loads(content or b'null')
+            except ValueError:
+                return response.status, content[:300]
+        except (OSError, http.client.HTTPException) as e:
+            return 0, str(e)
+        finally:
+            connection.close()
+
+
+def login(url, database, user, password):
+    "The cookie header of a web client session"
+    jar = http.cookiejar.CookieJar()
+    import urllib.request
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(jar))
+    request = urllib.request.Request(f'{url}{database}/session/login',
+        data=json.dumps({'method': 'common.db.login',
+                'params': [user, {'password': password}, 'pt']}).encode(),
+        headers={'Content-Type': 'application/json'})
+    with opener.open(request, timeout=60) as response:
+        response.read()
+    return '; '.join(f'{c.name}={c.value}' for c in jar)
 
 
 def percentile(values, p):
@@ -43,187 +113,383 @@ def percentile(values, p):
     return values[k]
 
 
+def memory(pid, detail=False):
+    "Resident memory in MiB of a process and its children"
+    try:
+        output = subprocess.run(['ps', '-o', 'pid=,rss=', '--ppid', str(pid),
+                '-p', str(pid)], capture_output=True, text=True).stdout
+        rows = [tuple(map(int, line.split())) for line in output.splitlines()
+            if line.strip()]
+        total = sum(rss for _, rss in rows) / 1024
+        if detail:
+            return total, ' + '.join(f'{rss // 1024}' for _, rss in rows)
+        return total
+    except (OSError, ValueError):
+        return (float('nan'), '') if detail else float('nan')
+
+
+def start_gunicorn(server, options):
+    "Serve the database of server with gunicorn on another port"
+    port = _free_port()
+    env = os.environ.copy()
+    env['TRYTOND_CONFIG'] = server.config_file
+    env['TRYTOND_DATABASE_NAMES'] = server.database
+    env['TRYTOND_DATABASE__URI'] = os.environ.get(
+        'TRYTOND_DATABASE__URI', 'postgresql:///')
+    # Connections per worker: PostgreSQL allows 100 in all by default
+    env['TRYTOND_DATABASE__MAXCONN'] = str(options.maxconn)
+    # One malloc arena per thread would make each worker's memory grow
+    # with its threads
+    env.setdefault('MALLOC_ARENA_MAX', '2')
+    gunicorn = Path(sys.executable).parent / 'gunicorn'
+    if not gunicorn.exists():
+        sys.exit("gunicorn is not installed: .venv/bin/pip install gunicorn "
+            "(or --workers 0 for trytond's own server)")
+    # As many connections as threads, and no keep-alive: a request never
+    # waits for a thread held by a long poll
+    process = subprocess.Popen([gunicorn,
+            '--workers', str(options.workers),
+            '--worker-class', 'gthread', '--threads', str(options.threads),
+            '--worker-connections', str(options.threads),
+            '--keep-alive', '0', '--backlog', '2048',
+            '--bind', f'127.0.0.1:{port}', '--timeout', '120',
+            '--log-level', 'warning', 'trytond.application:app'],
+        env=env, cwd=ROOT)
+    url = f'http://127.0.0.1:{port}/'
+    probe = Http(url)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        status, _ = probe.call('POST', '/rpc/', {'id': 0, 'params': [],
+                'method': 'common.server.version'}, timeout=5)
+        if status == 200:
+            return process, url
+        if process.poll() is not None:
+            break
+        time.sleep(0.3)
+    process.terminate()
+    sys.exit('gunicorn did not answer')
+
+
 def main():
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--citizens', type=int, default=200)
     parser.add_argument('--agents', type=int, default=20)
-    parser.add_argument('--messages', type=int, default=3)
-    args = parser.parse_args()
+    parser.add_argument('--messages', type=int, default=5,
+        help="messages of each citizen, each answered (default 5)")
+    parser.add_argument('--think', type=float, default=20,
+        help="mean seconds a citizen takes before each message, uniform "
+        "between half and one and a half of it (default 20)")
+    parser.add_argument('--ramp', type=float, default=60,
+        help="seconds over which the citizens arrive (default 60)")
+    parser.add_argument('--workers', type=int, default=3,
+        help="gunicorn processes (default 3); 0: trytond's own server")
+    parser.add_argument('--threads', type=int, default=150,
+        help="threads of each gunicorn process (default 150)")
+    parser.add_argument('--maxconn', type=int, default=20,
+        help="PostgreSQL connections of each process (default 20)")
+    parser.add_argument('--poll', type=int, default=20,
+        help="seconds a long poll waits at most (default 20)")
+    options = parser.parse_args()
 
-    server = webchat_server()
-    print("starting the server…", flush=True)
+    server = TrytonServer(modules=['see_webchat'], web=False)
+    print("preparing the database…", flush=True)
     server.start()
+    gunicorn = None
     try:
-        code = run(server, args)
+        setup = prepare(server, options)
+        url, pid = server.url, server._process.pid
+        if options.workers:
+            gunicorn, url = start_gunicorn(server, options)
+            pid = gunicorn.pid
+        code = run(server, url, pid, setup, options)
     finally:
+        if gunicorn:
+            gunicorn.terminate()
+            try:
+                gunicorn.wait(30)
+            except subprocess.TimeoutExpired:
+                gunicorn.kill()
         server.stop()
     sys.exit(code)
 
 
-def run(server, args):
+def prepare(server, options):
+    "Limits for a load from one address, and the agents"
     root = server.proteus('root')
     User = root.get('res.user')
     Group = root.get('res.group')
     Configuration = root.get('see.chat.configuration')
-    # The groups of the test server's agent
     groups = [g.id for g in User(server.users['agent'].id).groups]
-    per_agent = -(-args.citizens // args.agents)
     config = Configuration(1)
-    config.address_session_rate = args.citizens * 2
-    config.address_request_rate = 100000
+    # Every request comes from 127.0.0.1
+    config.address_session_rate = options.citizens * 2
+    config.address_request_rate = 1000000
     config.session_message_rate = 1000
-    config.agent_limit = per_agent
-    config.poll_timeout = 20
+    config.agent_limit = -(-options.citizens // options.agents)
+    config.poll_timeout = options.poll
     config.save()
     logins = []
-    for i in range(args.agents):
-        login = f'carga{i:02d}'
-        user = User(login=login, name=f"Atendente de carga {i}",
-            password='Carga-Senha-1')
+    for i in range(options.agents):
+        login_ = f'carga{i:02d}'
+        user = User(login=login_, name=f"Atendente de carga {i}",
+            password=PASSWORD)
         for group in groups:
             user.groups.append(Group(group))
         user.save()
-        logins.append(login)
+        logins.append(login_)
+    (classification,), = server.query(
+        "SELECT id FROM see_classification ORDER BY id LIMIT 1")
+    return {'logins': logins, 'classification': classification,
+        'service': server.records['service']}
 
-    service = server.records['service']
+
+def run(server, url, pid, setup, options):
+    database = server.database
     stop = threading.Event()
-    sent = {}          # text -> monotonic time of the send
-    to_agent, to_citizen = [], []
     lock = threading.Lock()
-    errors = []
-    retries = []
-    counter = itertools.count()
+    sent = {}  # text -> perf_counter at the start of its sending request
+    to_agent, to_citizen, queue_wait = [], [], []
+    errors, conflicts = [], []
+    requests = itertools.count()
+    # Conversations and how many answers each got, to close it
+    answered = {}
+    open_now = {'now': 0, 'max': 0}
 
-    def agent_loop(login):
-        agent = Agent(server, login, 'Carga-Senha-1')
-        after, version, loaded = 0, '', set()
-        while not stop.is_set():
-            status, state = agent.state(after=after, wait=10, version=version,
-                loaded=loaded)
-            now = time.monotonic()
-            if status == 0:
-                retries.append(1)
-                time.sleep(0.2)
-                continue
+    def record(kind, values, text, now):
+        with lock:
+            start = sent.pop(text, None)
+        if start is not None:
+            values.append(now - start)
+
+    durations = collections.defaultdict(list)
+
+    def call(client, method, path, body=None, label=None):
+        next(requests)
+        for attempt in range(3):
+            start = time.perf_counter()
+            status, data = client.call(method, path, body)
+            if label:
+                durations[label].append(time.perf_counter() - start)
+            if status:
+                return status, data
+            time.sleep(0.2 * (attempt + 1))
+        return status, data
+
+    def agent_loop(login_, index):
+        cookie = login(url, database, login_, PASSWORD)
+        client = Http(f'{url}{database}/see_webchat/agent',
+            {'Cookie': cookie})
+        replies = concurrent.futures.ThreadPoolExecutor(
+            max_workers=4, thread_name_prefix=f'agent{index}')
+        after, version, loaded = {}, '', set()
+
+        def answer(session, text, close):
+            reply = 'R' + text
+            with lock:
+                sent[reply] = time.perf_counter()
+            status, result = call(client, 'POST', '/send',
+                {'session': session, 'text': reply}, label='agent send')
             if status != 200:
-                errors.append(('agent state', status, state))
+                errors.append(('agent send', status, result))
+            if close:
+                status, result = call(client, 'POST', '/close', {
+                        'session': session,
+                        'classification': setup['classification'],
+                        'answer': 'Atendimento concluído.'})
+                if status != 200:
+                    errors.append(('agent close', status, result))
+
+        accepting = set()
+
+        def accept(session):
+            try:
+                status, result = call(client, 'POST', '/accept',
+                    {'session': session}, label='agent accept')
+                if status in {400, 404}:
+                    # Taken by another agent (and then no more visible)
+                    conflicts.append(result)
+                elif status != 200:
+                    errors.append(('agent accept', status, result))
+            finally:
+                with lock:
+                    accepting.discard(session)
+
+        while not stop.is_set():
+            status, state = call(client, 'GET',
+                '/state?after=' + ','.join(
+                    f'{k}:{v}' for k, v in after.items())
+                + f'&wait={options.poll}'
+                f'&v={urllib.parse.quote(version)}'
+                f'&loaded={",".join(map(str, loaded))}')
+            now = time.perf_counter()
+            if status != 200:
+                errors.append(('agent state', status, str(state)[:200]))
                 time.sleep(0.5)
                 continue
             version = state['version']
             loaded = {s['id'] for s in state['sessions']}
-            active = sum(1 for s in state['sessions']
-                if s['state'] == 'active')
+            after = {k: v for k, v in after.items() if k in loaded}
             for message in state['messages']:
-                after = max(after, message['id'])
+                after[message['session']] = max(
+                    after.get(message['session'], 0), message['id'])
                 if (message['author_type'] == 'citizen'
                         and message['kind'] == 'text'):
+                    record('to agent', to_agent, message['text'], now)
                     with lock:
-                        start = sent.pop(message['text'], None)
-                    if start is not None:
-                        to_agent.append(now - start)
-                    reply = 'R' + message['text']
-                    with lock:
-                        sent[reply] = time.monotonic()
-                    status, result = agent.action('send',
-                        session=message['session'], text=reply)
-                    if status != 200:
-                        errors.append(('agent send', status, result))
-            for waiting in state['queue']:
-                if active >= state['limit']:
-                    break
-                status, result = agent.action('accept',
-                    session=waiting['id'])
-                if status == 200:
-                    active += 1
-                    version = ''
+                        count = answered[message['session']] = (
+                            answered.get(message['session'], 0) + 1)
+                    replies.submit(answer, message['session'],
+                        message['text'], count >= options.messages)
+            active = sum(1 for s in state['sessions']
+                if s['state'] == 'active')
+            # Each agent takes its share of the queue, as a team of people
+            # would, rather than all clicking the same line
+            queue = [w for w in state['queue']
+                if w['id'] % len(setup['logins']) == index]
+            with lock:
+                free = state['limit'] - active - len(accepting)
+                chosen = [w['id'] for w in queue
+                    if w['id'] not in accepting][:max(0, free)]
+                accepting.update(chosen)
+            for session in chosen:
+                replies.submit(accept, session)
+        replies.shutdown(wait=True)
 
-    done = threading.Barrier(args.citizens + 1)
+    done = threading.Barrier(options.citizens + 1)
 
     def citizen_loop(i):
-        citizen = Citizen(server)
+        rng = random.Random(i)
         try:
-            status, result = citizen.open(name=f"Cidadão {i}",
-                phone=f'8199{i:07d}', service=service)
+            client = Http(f'{url}{database}/see_webchat/api')
+            opened = time.perf_counter()
+            status, result = call(client, 'POST', '/sessions', {
+                    'name': f"Cidadão {i}", 'phone': f'8199{i:07d}',
+                    'service': setup['service'], 'consent': True},
+                label='citizen open')
             if status != 201:
                 errors.append(('open', status, result))
                 return
+            client.headers['X-Chat-Token'] = result['token']
+            with lock:
+                open_now['now'] += 1
+                open_now['max'] = max(open_now['max'], open_now['now'])
+            base = f'/sessions/{result["id"]}'
             after, version = 0, ''
-            for n in range(args.messages):
-                text = f'M{next(counter)}-{i}-{n}'
+
+            def poll(until):
+                nonlocal after, version
+                deadline = time.perf_counter() + 300
+                while time.perf_counter() < deadline:
+                    status, data = call(client, 'GET',
+                        f'{base}?after={after}&wait={options.poll}'
+                        f'&v={urllib.parse.quote(version)}')
+                    now = time.perf_counter()
+                    if status != 200:
+                        errors.append(('poll', status, str(data)[:200]))
+                        return None
+                    version = data['version']
+                    for message in data['messages']:
+                        after = max(after, message['id'])
+                        if message['author_type'] == 'agent':
+                            record('to citizen', to_citizen,
+                                message['text'], now)
+                    if until(data):
+                        return data
+                errors.append(('no answer in 300 s', i))
+                return None
+
+            if not poll(lambda d: d['state'] != 'waiting'):
+                return
+            queue_wait.append(time.perf_counter() - opened)
+            for n in range(options.messages):
+                if options.think:
+                    time.sleep(rng.uniform(
+                        options.think / 2, options.think * 1.5))
+                text = f'M{i}-{n}'
                 with lock:
-                    sent[text] = time.monotonic()
-                status, result = citizen.send(text)
+                    sent[text] = time.perf_counter()
+                status, result = call(client, 'POST', f'{base}/messages',
+                    {'text': text, 'client_id': text}, label='citizen send')
                 if status != 201:
                     errors.append(('send', status, result))
                     return
                 reply = 'R' + text
-                deadline = time.monotonic() + 120
-                got = False
-                while not got and time.monotonic() < deadline:
-                    status, data = citizen.poll(after=after, wait=20,
-                        version=version)
-                    now = time.monotonic()
-                    if status == 0:
-                        retries.append(1)
-                        time.sleep(0.2)
-                        continue
-                    if status != 200:
-                        errors.append(('poll', status, data))
-                        return
-                    version = data['version']
-                    for message in data['messages']:
-                        after = max(after, message['id'])
-                        if message['text'] == reply:
-                            with lock:
-                                start = sent.pop(reply, None)
-                            if start is not None:
-                                to_citizen.append(now - start)
-                            got = True
-                if not got:
-                    errors.append(('timeout', i, n))
+                if not poll(lambda d: any(m['text'] == reply
+                            for m in d['messages'])):
                     return
+            if not poll(lambda d: d['state'] == 'survey'):
+                return
+            status, result = call(client, 'POST', f'{base}/survey',
+                {'score': rng.randint(6, 10)})
+            if status != 200:
+                errors.append(('survey', status, result))
+            with lock:
+                open_now['now'] -= 1
+        except Exception as e:
+            errors.append(('citizen', i, repr(e)))
         finally:
             done.wait()
 
-    pid = server._process.pid
-    print(f"server pid {pid}, memory before: {rss(pid)} MB", flush=True)
-    agents = [threading.Thread(target=agent_loop, args=(login,), daemon=True)
-        for login in logins]
+    print(f"server pid {pid}, memory before: {memory(pid):.0f} MiB",
+        flush=True)
+    agents = [threading.Thread(target=agent_loop, args=(login_, i),
+            daemon=True) for i, login_ in enumerate(setup['logins'])]
     for thread in agents:
         thread.start()
-    started = time.monotonic()
-    citizens = [threading.Thread(target=citizen_loop, args=(i,), daemon=True)
-        for i in range(args.citizens)]
-    peak = 0
-    for thread in citizens:
-        # Ramp up over about 4 s
-        thread.start()
-        time.sleep(4 / args.citizens)
-    sampler_stop = threading.Event()
+    peak, peak_detail = 0, ''
+    sampling = threading.Event()
 
     def sampler():
-        nonlocal peak
-        while not sampler_stop.is_set():
-            peak = max(peak, rss(pid) or 0)
-            time.sleep(0.5)
+        nonlocal peak, peak_detail
+        while not sampling.is_set():
+            total, detail = memory(pid, detail=True)
+            if total > peak:
+                peak, peak_detail = total, detail
+            time.sleep(1)
     threading.Thread(target=sampler, daemon=True).start()
+    started = time.perf_counter()
+    for i in range(options.citizens):
+        threading.Thread(target=citizen_loop, args=(i,), daemon=True).start()
+        time.sleep(options.ramp / options.citizens)
     done.wait()
-    elapsed = time.monotonic() - started
-    sampler_stop.set()
+    elapsed = time.perf_counter() - started
+    sampling.set()
     stop.set()
-    memory = rss(pid)
+    end_memory = memory(pid)
+    (closed,), = server.query(
+        "SELECT COUNT(*) FROM see_chat_session s "
+        "JOIN see_protocol p ON p.id = s.protocol "
+        "WHERE s.state = 'closed' AND p.survey_score IS NOT NULL")
+
+    kind = (f"gunicorn, {options.workers} workers x {options.threads} "
+        "threads (gthread)" if options.workers
+        else "trytond's own threaded server")
+    print(f"{options.citizens} citizens, {options.agents} agents, "
+        f"{options.messages} messages each way per conversation, think "
+        f"time ~{options.think:g} s; server: {kind}, PostgreSQL")
+    print(f"run: {elapsed:.1f} s, {next(requests) - 1} HTTP requests, "
+        f"{closed} conversations closed with a survey answer, at most "
+        f"{open_now['max']} conversations open at once")
     all_ = to_agent + to_citizen
-    print(f"{args.citizens} citizens, {args.agents} agents, "
-        f"{args.messages} messages each way per conversation, "
-        f"{elapsed:.1f} s")
     for name, values in [('citizen -> agent', to_agent),
-            ('agent -> citizen', to_citizen), ('all', all_)]:
+            ('agent -> citizen', to_citizen), ('all messages', all_),
+            ('wait in queue', queue_wait)]:
         print(f"{name:>17}: n={len(values)} "
             f"p50={percentile(values, 50) * 1000:.0f} ms "
             f"p95={percentile(values, 95) * 1000:.0f} ms "
             f"max={max(values or [0]) * 1000:.0f} ms")
-    print(f"server memory: {memory} MB at the end, {peak} MB peak (RSS)")
-    print(f"errors: {len(errors)}, retried connections: {len(retries)}")
+    print("request durations (long polls excluded):", ', '.join(
+            f"{label} p50 {percentile(values, 50) * 1000:.0f} ms "
+            f"p95 {percentile(values, 95) * 1000:.0f} ms"
+            for label, values in sorted(durations.items())))
+    p95 = percentile(all_, 95)
+    print(f"delivery latency p95 {p95 * 1000:.0f} ms: aim (< 1000 ms) "
+        f"{'met' if p95 < 1 else 'NOT met'}")
+    print(f"server memory (RSS, master + workers): {end_memory:.0f} MiB "
+        f"at the end, {peak:.0f} MiB at the peak ({peak_detail} MiB)")
+    print(f"errors: {len(errors)}; accepts lost to another agent: "
+        f"{len(conflicts)}")
     for error in errors[:10]:
         print("  ", str(error)[:300])
     return 0 if not errors else 1

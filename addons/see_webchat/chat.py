@@ -17,16 +17,20 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+import time
 
-from sql import Literal, Null
+from sql import Conflict, Literal, Null
 from sql.aggregate import Count
 from sql.conditionals import Case
+from sql.functions import CurrentTimestamp
+
+from trytond import backend
 
 from trytond.i18n import gettext
 from trytond.model import (
     Index, ModelSQL, ModelView, Unique, fields, sequence_ordered)
 from trytond.model.exceptions import AccessError
-from trytond.pool import Pool
+from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.rpc import RPC
 from trytond.transaction import Transaction, without_check_access
@@ -37,6 +41,8 @@ from .exceptions import (
     MessageSizeError, RateLimitError, TokenError)
 
 WAITING_STATES = {'waiting'}
+# How often the presence of an agent and of a citizen is written
+HEARTBEAT = dt.timedelta(seconds=15)
 # The conversation with an agent is over in these states
 ENDED_STATES = {'survey', 'closed'}
 MAGIC = {
@@ -162,12 +168,15 @@ class Presence(ModelSQL, ModelView):
         timeout = dt.timedelta(seconds=_config().presence_timeout)
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
-        cursor.execute(*table.select(table.id,
+        cursor.execute(*table.select(table.id, table.last_seen,
                 where=(table.user == user_id)
                 & (table.last_seen >= now - timeout),
                 order_by=[table.last_seen.desc], limit=1))
         row = cursor.fetchone()
         if row:
+            # A write every few seconds is enough for a timeout in minutes
+            if now - row[1] < min(timeout / 3, HEARTBEAT):
+                return
             cursor.execute(*table.update(
                     [table.last_seen, table.write_date],
                     [now, now], where=table.id == row[0]))
@@ -187,6 +196,94 @@ class Presence(ModelSQL, ModelView):
         cursor.execute(*table.select(table.user, where=where,
                 group_by=[table.user]))
         return {u for u, in cursor}
+
+
+class Cron(metaclass=PoolMeta):
+    __name__ = 'ir.cron'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.method.selection.extend([
+                ('see.chat.session|abandon_stale',
+                    "Abandon Webchat Conversations Left Waiting"),
+                ('see.chat.address.rate|clean',
+                    "Forget Old Webchat Request Counts"),
+                ])
+
+
+class AddressRate(ModelSQL):
+    """Requests of a network address per minute, shared by every process
+    serving the webchat (the per-address limit)"""
+    __string__ = "Webchat Address Rate"
+    __name__ = 'see.chat.address.rate'
+
+    address_hash = fields.Char("Address Hash", required=True, readonly=True)
+    minute = fields.Integer("Minute", required=True, readonly=True,
+        help="Minutes since the epoch.")
+    hits = fields.Integer("Requests", required=True, readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints = [
+            ('address_minute_unique', Unique(t, t.address_hash, t.minute),
+                'see_webchat.msg_address_rate_unique'),
+            ]
+        cls._sql_indexes.add(Index(t, (t.minute, Index.Range())))
+
+    @classmethod
+    def hit(cls, address, limit, now=None):
+        """Count a request of address; return whether it is within limit
+        requests in the last minute
+
+        A sliding minute estimated from two fixed ones: the requests of
+        the current minute plus those of the previous one in proportion
+        of the part of it still in the last 60 seconds. The increment is
+        an upsert, atomic between concurrent transactions."""
+        now = time.time() if now is None else now
+        minute, elapsed = divmod(now, 60)
+        minute = int(minute)
+        key = hash_address(address)
+        table = cls.__table__()
+        transaction = Transaction()
+        cursor = transaction.connection.cursor()
+        if backend.name == 'postgresql':
+            cursor.execute(*table.insert(
+                    [table.address_hash, table.minute, table.hits,
+                        table.create_uid, table.create_date],
+                    [[key, minute, 1, transaction.user, CurrentTimestamp()]],
+                    on_conflict=Conflict(table,
+                        indexed_columns=[table.address_hash, table.minute],
+                        columns=[table.hits],
+                        values=[table.hits + 1])))
+        else:
+            # SQLite (the demo) has one writer at a time
+            cursor.execute(*table.update([table.hits], [table.hits + 1],
+                    where=(table.address_hash == key)
+                    & (table.minute == minute)))
+            if not cursor.rowcount:
+                cursor.execute(*table.insert(
+                        [table.address_hash, table.minute, table.hits,
+                            table.create_uid, table.create_date],
+                        [[key, minute, 1, transaction.user,
+                                CurrentTimestamp()]]))
+        cursor.execute(*table.select(table.minute, table.hits,
+                where=(table.address_hash == key)
+                & table.minute.in_([minute - 1, minute])))
+        hits = dict(cursor)
+        estimate = hits.get(minute, 0) + hits.get(minute - 1, 0) * (
+            (60 - elapsed) / 60)
+        return estimate <= limit
+
+    @classmethod
+    def clean(cls):
+        "Forget the counts of more than a minute ago"
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.delete(
+                where=table.minute < int(time.time() // 60) - 1))
 
 
 class StandardReply(sequence_ordered(), ModelSQL, ModelView):
@@ -238,6 +335,9 @@ class Session(ModelSQL, ModelView):
     protocol = fields.Many2One(
         'see.protocol', "Protocol", readonly=True, ondelete='RESTRICT')
     start_date = fields.DateTime("Start", readonly=True, required=True)
+    citizen_seen = fields.DateTime(
+        "Citizen Last Seen", readonly=True,
+        help="When the citizen's page last asked for news.")
     accept_date = fields.DateTime("Accepted", readonly=True)
     end_date = fields.DateTime(
         "Concluded", readonly=True,
@@ -537,6 +637,7 @@ class Session(ModelSQL, ModelView):
                     'consent_date': now,
                     'service': service.id,
                     'start_date': now,
+                    'citizen_seen': now,
                     }])
         config = _config()
         Message.post(session, 'system', 'welcome',
@@ -656,6 +757,55 @@ class Session(ModelSQL, ModelView):
         count, = cursor.fetchone()
         return count + 1
 
+    def citizen_seen_stale(self):
+        "Whether the citizen's presence must be written again"
+        return (not self.citizen_seen
+            or dt.datetime.now() - self.citizen_seen >= HEARTBEAT)
+
+    @classmethod
+    def citizen_seen_now(cls, session_id):
+        "Record that the citizen's page asked for news"
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.update([table.citizen_seen],
+                [dt.datetime.now()], where=table.id == session_id))
+
+    @classmethod
+    def abandon_stale(cls):
+        """Mark abandoned the conversations waiting longer than the maximum
+        wait, those whose citizen's page stopped asking for news, and those
+        whose access expired (run by a scheduled task)"""
+        pool = Pool()
+        Message = pool.get('see.chat.message')
+        config = _config()
+        now = dt.datetime.now()
+        with without_check_access():
+            sessions = cls.search([
+                    ('state', '=', 'waiting'),
+                    ['OR',
+                        ('start_date', '<', now - config.max_wait),
+                        ('expire_date', '<=', now),
+                        ('citizen_seen', '<', now - config.citizen_timeout),
+                        [('citizen_seen', '=', None),
+                            ('start_date', '<',
+                                now - config.citizen_timeout)],
+                        ],
+                    ], order=[('id', 'ASC')])
+            if not sessions:
+                return []
+            cls.lock(sessions)
+            sessions = [s for s in cls.browse([s.id for s in sessions])
+                if s.state == 'waiting']
+            for session in sessions:
+                session.state = 'abandoned'
+                session.end_date = now
+            cls.save(sessions)
+            for session in sessions:
+                Message.post(session, 'system', 'notice',
+                    gettext('see_webchat.msg_abandoned'))
+        notify.publish(notify.QUEUE_CHANNEL, notify.POSITION_CHANNEL)
+        return sessions
+
     def answer_survey(self, score):
         pool = Pool()
         Protocol = pool.get('see.protocol')
@@ -687,18 +837,19 @@ class Session(ModelSQL, ModelView):
             self.state = 'abandoned'
             self.end_date = dt.datetime.now()
             self.save()
-            self.publish()
+            self.publish(left_queue=True)
         elif self.state == 'active':
             Message = Pool().get('see.chat.message')
             Message.post(self, 'system', 'notice',
                 gettext('see_webchat.msg_citizen_left'))
 
-    def publish(self):
+    def publish(self, left_queue=False):
+        "Wake the citizen and the agent; the queue too when it changed"
         channels = [notify.session_channel(self.id)]
         if self.agent:
             channels.append(notify.agent_channel(self.agent.id))
-        if self.state == 'waiting' or not self.agent:
-            channels.append(notify.QUEUE_CHANNEL)
+        if left_queue:
+            channels.extend([notify.QUEUE_CHANNEL, notify.POSITION_CHANNEL])
         notify.publish(*channels)
 
     # Agent ------------------------------------------------------------
@@ -748,15 +899,7 @@ class Session(ModelSQL, ModelView):
                     agent=user.rec_name))
 
     @classmethod
-    def agent_accept(cls, sessions):
-        "The agent takes the conversations; each gets its protocol"
-        pool = Pool()
-        Protocol = pool.get('see.protocol')
-        Message = pool.get('see.chat.message')
-        User = pool.get('res.user')
-        check_agent()
-        user_id = Transaction().user
-        sessions = cls._lock_fresh(sessions)
+    def _check_waiting(cls, sessions):
         for session in sessions:
             if session.state != 'waiting':
                 raise ChatError(gettext(
@@ -766,6 +909,22 @@ class Session(ModelSQL, ModelView):
                 raise ChatError(gettext(
                         'see_webchat.msg_session_expired',
                         session=session.rec_name))
+
+    @classmethod
+    def agent_accept(cls, sessions):
+        """The agent takes the conversations; each gets its protocol
+
+        Refused at once, before waiting for a lock, when another agent
+        took them already."""
+        pool = Pool()
+        Protocol = pool.get('see.protocol')
+        Message = pool.get('see.chat.message')
+        User = pool.get('res.user')
+        check_agent()
+        user_id = Transaction().user
+        cls._check_waiting(sessions)
+        sessions = cls._lock_fresh(sessions)
+        cls._check_waiting(sessions)
         cls._check_limit(user_id, len(sessions))
         now = dt.datetime.now()
         with without_check_access():
@@ -789,7 +948,7 @@ class Session(ModelSQL, ModelView):
                 Message.post(session, 'system', 'notice', gettext(
                         'see_webchat.msg_accepted', agent=agent_name,
                         number=session.protocol.number))
-        notify.publish(notify.QUEUE_CHANNEL)
+        notify.publish(notify.QUEUE_CHANNEL, notify.POSITION_CHANNEL)
         return [s.id for s in sessions]
 
     @classmethod
@@ -1102,23 +1261,57 @@ class Message(ModelSQL, ModelView):
                     'attachment_type': type_,
                     'attachment_size': len(data),
                     })
+        # Update (and so lock) the session before inserting: the messages
+        # of a conversation get their ids in the order they are committed,
+        # so a reader that has seen one has seen all those before it
+        table = Session.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.update(
+                [table.interaction_count],
+                [table.interaction_count
+                    + (1 if values['interaction'] else 0)],
+                where=table.id == session.id))
+        Session._invalidate(session.id)
         with without_check_access():
             message, = cls.create([values])
-        if values['interaction']:
-            table = Session.__table__()
-            cursor = Transaction().connection.cursor()
-            cursor.execute(*table.update(
-                    [table.interaction_count],
-                    [table.interaction_count + 1],
-                    where=table.id == session.id))
-            Session._invalidate(session.id)
-        channels = [notify.session_channel(session.id)]
-        if session.agent:
+        # The citizen's page and the agent's console show their own
+        # messages from the answer to the sending, and the queue of the
+        # agents shows no message
+        channels = []
+        if author_type != 'citizen':
+            channels.append(notify.session_channel(session.id))
+        if session.agent and author_type != 'agent':
             channels.append(notify.agent_channel(session.agent.id))
-        else:
-            channels.append(notify.QUEUE_CHANNEL)
         notify.publish(*channels)
         return message
+
+    @classmethod
+    def as_json_list(cls, messages, for_agent=False):
+        "as_json of messages, reading only the fields it needs"
+        rows = cls.read([m.id for m in messages], [
+                'date', 'author_type', 'author_name', 'kind', 'text',
+                'attachment_name', 'attachment_type', 'attachment_size',
+                'session'])
+        result = []
+        for row in rows:
+            data = {
+                'id': row['id'],
+                'date': row['date'].isoformat(),
+                'author_type': row['author_type'],
+                'author_name': row['author_name'] or '',
+                'kind': row['kind'],
+                'text': row['text'] or '',
+                }
+            if row['attachment_name']:
+                data['attachment'] = {
+                    'name': row['attachment_name'],
+                    'type': row['attachment_type'],
+                    'size': row['attachment_size'],
+                    }
+            if for_agent:
+                data['session'] = row['session']
+            result.append(data)
+        return result
 
     def as_json(self, for_agent=False):
         data = {

@@ -69,6 +69,17 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
         domain=[('presence_timeout', '>', 0)],
         help="Seconds without contact after which an agent's console "
         "counts as logged out.")
+    max_wait = fields.TimeDelta(
+        "Maximum Wait", required=True,
+        domain=[('max_wait', '>', dt.timedelta(0))],
+        help="A conversation still waiting for an agent after this time "
+        "is marked abandoned.")
+    citizen_timeout = fields.TimeDelta(
+        "Citizen Absence", required=True,
+        domain=[('citizen_timeout', '>', dt.timedelta(0))],
+        help="A waiting conversation whose page has not asked for news "
+        "for this time (the citizen closed it or lost the connection) "
+        "is marked abandoned.")
     poll_timeout = fields.Integer(
         "Waiting Time of a Request", required=True,
         domain=[('poll_timeout', '>', 0), ('poll_timeout', '<=', 120)],
@@ -122,6 +133,14 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
     @classmethod
     def default_presence_timeout(cls):
         return 90
+
+    @classmethod
+    def default_max_wait(cls):
+        return dt.timedelta(hours=8)
+
+    @classmethod
+    def default_citizen_timeout(cls):
+        return dt.timedelta(minutes=15)
 
     @classmethod
     def default_poll_timeout(cls):

@@ -7,7 +7,7 @@ Long polling on PostgreSQL's LISTEN/NOTIFY, like trytond's bus but with
 channels of our own and a waiting time chosen per request: `publish` sends
 the names of the channels that changed (with the transaction, so a browser
 is woken only once the change is committed), and each process has one
-listening thread that sets the events of the requests waiting on them.
+listening thread that wakes the requests waiting on them (`long_poll`).
 On a database without channels (SQLite, the demo) `wait` just sleeps a
 little, and the browsers poll.
 """
@@ -38,7 +38,16 @@ def agent_channel(user_id):
     return f'agent:{user_id}'
 
 
+# Agents: the queue changed (a conversation came in or left it)
 QUEUE_CHANNEL = 'queue'
+# Waiting citizens: a conversation left the queue, positions moved
+POSITION_CHANNEL = 'position'
+# Channels that wake many waiters at once: a waiter woken only by them
+# waits a little more (BURST seconds) so that a burst of changes costs one
+# look at the database instead of one per change. The position in the
+# queue is a hint to the citizen: it is refreshed every few seconds at most
+BURST = {QUEUE_CHANNEL: 1, POSITION_CHANNEL: 5}
+BROADCAST = frozenset(BURST)
 
 
 def publish(*channels):
@@ -52,7 +61,7 @@ def publish(*channels):
 
 class _Listener:
     _lock = threading.Lock()
-    _waiters = collections.defaultdict(set)  # (pid, db, channel) -> events
+    _waiters = collections.defaultdict(set)  # (pid, db, channel) -> waiters
     _threads = {}  # (pid, db) -> thread
     _last_use = {}
 
@@ -87,12 +96,10 @@ class _Listener:
                     except ValueError:
                         continue
                     with cls._lock:
-                        events = set()
                         for channel in channels:
-                            events |= cls._waiters.get(
-                                (pid, database, channel), set())
-                    for event in events:
-                        event.set()
+                            for waiter in cls._waiters.get(
+                                    (pid, database, channel), ()):
+                                waiter.fire(channel)
                 with cls._lock:
                     idle = (time.monotonic()
                         - cls._last_use.get((pid, database), 0)) > IDLE
@@ -114,35 +121,92 @@ class _Listener:
     @contextlib.contextmanager
     def register(cls, database, channels):
         pid = os.getpid()
-        event = threading.Event()
+        waiter = _Waiter(cls._lock)
         keys = [(pid, database, c) for c in set(channels)]
         with cls._lock:
             for key in keys:
-                cls._waiters[key].add(event)
+                cls._waiters[key].add(waiter)
         try:
-            yield event
+            yield waiter.wait
         finally:
             with cls._lock:
                 for key in keys:
                     waiters = cls._waiters.get(key)
                     if waiters is not None:
-                        waiters.discard(event)
+                        waiters.discard(waiter)
                         if not waiters:
                             del cls._waiters[key]
 
 
+class _Waiter:
+    "One request waiting: the channels fired since it last looked"
+
+    def __init__(self, lock):
+        self._lock = lock  # the listener's lock, held by fire()
+        self._event = threading.Event()
+        self._fired = set()
+
+    def fire(self, channel):
+        self._fired.add(channel)
+        self._event.set()
+
+    def wait(self, timeout):
+        """Wait up to timeout for a channel; return the channels fired
+        since the previous call (empty after a timeout)"""
+        self._event.wait(timeout)
+        with self._lock:
+            fired, self._fired = self._fired, set()
+            self._event.clear()
+        return fired
+
+
 @contextlib.contextmanager
 def listen(database, channels):
-    """Listen to channels; yield a function that waits up to a timeout
+    """Listen to channels; yield a function that waits up to a timeout and
+    returns the set of channels fired meanwhile
 
     Check for news inside the block, after entering it, so that nothing
     published in between is missed."""
     if not backend.Database(database).has_channel():
         def wait(timeout):
             time.sleep(min(timeout, FALLBACK_WAIT))
-            return False
+            return set(channels)
         yield wait
         return
     _Listener.ensure(database)
-    with _Listener.register(database, channels) as event:
-        yield event.wait
+    with _Listener.register(database, channels) as wait:
+        yield wait
+
+
+def long_poll(database, channels, snapshot, wait, changed, ignore=None):
+    """Return snapshot() as soon as changed(data) or after wait seconds
+
+    snapshot is called once at once, then again each time one of channels
+    fires: at once for a channel of its own (a message), after a BURST
+    for a broadcast one. ignore(fired, data) may tell that the
+    fired channels cannot change what data shows. wait may be a function,
+    called after the first snapshot."""
+    with listen(database, channels) as waiter:
+        data = snapshot()
+        if callable(wait):
+            wait = wait()
+        deadline = time.monotonic() + wait
+        while wait and not changed(data):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            fired = waiter(remaining)
+            if not fired:
+                continue
+            if fired <= BROADCAST:
+                burst_end = min(deadline,
+                    time.monotonic() + min(BURST[c] for c in fired))
+                while fired <= BROADCAST:
+                    remaining = burst_end - time.monotonic()
+                    if remaining <= 0:
+                        break
+                    fired |= waiter(remaining)
+            if ignore and ignore(fired, data):
+                continue
+            data = snapshot()
+    return data

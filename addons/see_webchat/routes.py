@@ -19,13 +19,11 @@ record rules apply.
 
 New messages are delivered by long polling (see notify.py).
 """
-import collections
+import functools
 import json
 import logging
 import mimetypes
 import os
-import threading
-import time
 
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -47,40 +45,14 @@ logger = logging.getLogger(__name__)
 
 STATIC = os.path.join(os.path.dirname(__file__), 'static')
 MAX_REQUEST_SIZE = 4 * 1024 * 1024
+# The console lists the oldest waiting conversations, and the count of all
+QUEUE_SHOWN = 50
 CSP_WIDGET = ("default-src 'self'; script-src 'self'; style-src 'self'; "
     "img-src 'self' blob: data:; connect-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors *")
 CSP_CONSOLE = ("default-src 'self'; script-src 'self'; style-src 'self'; "
     "img-src 'self' blob: data:; connect-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'self'")
-
-
-class _AddressLimiter:
-    "Requests per address in a sliding minute, per process"
-    window = 60
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._hits = collections.defaultdict(collections.deque)
-
-    def allow(self, key, limit):
-        now = time.monotonic()
-        with self._lock:
-            hits = self._hits[key]
-            while hits and hits[0] <= now - self.window:
-                hits.popleft()
-            if len(hits) >= limit:
-                return False
-            hits.append(now)
-            if len(self._hits) > 100000:
-                # Forget idle addresses
-                for other in [k for k, v in self._hits.items()
-                        if not v or v[-1] <= now - self.window]:
-                    del self._hits[other]
-            return True
-
-
-limiter = _AddressLimiter()
 
 
 def _json(data, status=HTTPStatus.OK):
@@ -154,39 +126,40 @@ def _static(filename, csp=None):
     return response
 
 
-def _check_address(request):
-    "Per address limit of the sends of citizens (all conversations)"
-    config = _pool_get('see.chat.configuration')(1)
-    key = (Transaction().database.name, request.remote_addr)
-    if not limiter.allow(key, config.address_request_rate):
-        raise RateLimitError(gettext('see_webchat.msg_request_rate'))
+def address_limited(func):
+    """Count the request against the limit of its network address, in a
+    transaction of its own that is committed even when the request is then
+    refused, and refuse it when the address is over the limit: the count
+    is in PostgreSQL, so it holds whatever process serves the request"""
+    @functools.wraps(func)
+    def wrapper(request, pool, *args, **kwargs):
+        def hit():
+            Rate = pool.get('see.chat.address.rate')
+            config = pool.get('see.chat.configuration')(1)
+            if not Rate.hit(request.remote_addr,
+                    config.address_request_rate):
+                return gettext('see_webchat.msg_request_rate')
+        # In autocommit (read committed): concurrent increments of the
+        # same address wait for each other instead of failing to serialize
+        refusal = _run(pool, hit, readonly=False, autocommit=True)
+        if refusal:
+            raise RateLimitError(refusal)
+        return func(request, pool, *args, **kwargs)
+    return wrapper
 
 
-def _pool_get(name):
-    from trytond.pool import Pool
-    return Pool().get(name)
-
-
-def _run(pool, func, user=0, readonly=True, context=None):
+def _run(pool, func, user=0, readonly=True, context=None, autocommit=False):
     "Run func in a transaction of its own"
     with Transaction().start(pool.database_name, user, readonly=readonly,
-            context=context or {}) as transaction:
+            context=context or {}, autocommit=autocommit) as transaction:
         result = func()
-        if not readonly:
+        if not readonly and not autocommit:
             transaction.commit()
     return result
 
 
 def _token(request):
     return request.headers.get('X-Chat-Token', '')
-
-
-def _wait_seconds(request, config_timeout):
-    try:
-        wait = int(request.args.get('wait', 0))
-    except ValueError:
-        wait = 0
-    return max(0, min(wait, config_timeout)) if wait else 0
 
 
 # Pages -------------------------------------------------------------------
@@ -243,11 +216,11 @@ def citizen_services(request, pool):
 @app.route('/<database_name>/see_webchat/api/sessions', methods={'POST'})
 @with_pool
 @json_errors
+@address_limited
 @with_transaction()
 def citizen_open(request, pool):
     "Start a conversation: {name, phone, cpf, service, consent}"
     Session = pool.get('see.chat.session')
-    _check_address(request)
     data = _body(request)
     session, token = Session.open(data, address=request.remote_addr)
     return _json({
@@ -276,7 +249,8 @@ def _citizen_snapshot(pool, session_id, token, after):
         'expire_date': session.expire_date.isoformat(),
         'survey_score': (session.protocol.survey_score
             if session.protocol else None),
-        'messages': [m.as_json() for m in messages],
+        'messages': Message.as_json_list(messages),
+        'seen_stale': session.citizen_seen_stale(),
         }
     data['version'] = f"{data['state']}|{position}|{data['number']}"
     return data
@@ -291,25 +265,37 @@ def citizen_poll(request, pool, session_id):
     token = _token(request)
     after = request.args.get('after', 0, type=int)
     known = request.args.get('v', '')
-    config_timeout = _run(pool,
-        lambda: pool.get('see.chat.configuration')(1).poll_timeout)
-    wait = _wait_seconds(request, config_timeout)
-    channels = [notify.session_channel(session_id), notify.QUEUE_CHANNEL]
+    requested = request.args.get('wait', 0, type=int) or 0
+    limits = {}
 
     def snapshot():
-        return _run(pool,
-            lambda: _citizen_snapshot(pool, session_id, token, after))
+        def read():
+            data = _citizen_snapshot(pool, session_id, token, after)
+            if not limits:
+                config = pool.get('see.chat.configuration')(1)
+                limits['wait'] = max(0, min(requested, config.poll_timeout))
+                limits['seen'] = data.pop('seen_stale')
+            else:
+                data.pop('seen_stale')
+            return data
+        return _run(pool, read)
+
+    def changed(data):
+        return (data['messages'] or data['version'] != known
+            or data['state'] not in {'waiting', 'active', 'survey'})
+
+    def ignore(fired, data):
+        # Positions move only for the conversations still waiting
+        return (fired <= {notify.POSITION_CHANNEL}
+            and data['state'] != 'waiting')
+    channels = [notify.session_channel(session_id), notify.POSITION_CHANNEL]
     try:
-        with notify.listen(pool.database_name, channels) as waiter:
-            data = snapshot()
-            deadline = time.monotonic() + wait
-            while (wait and not data['messages'] and data['version'] == known
-                    and data['state'] in {'waiting', 'active', 'survey'}):
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                waiter(remaining)
-                data = snapshot()
+        data = notify.long_poll(pool.database_name, channels, snapshot,
+            lambda: limits['wait'], changed, ignore)
+        if limits.get('seen'):
+            # Autocommit: never in conflict with a change of the session
+            _run(pool, lambda: pool.get('see.chat.session').citizen_seen_now(
+                    session_id), readonly=False, autocommit=True)
     except (UserError, UserWarning) as e:
         return _error(e, _status_of(e))
     return _json(data)
@@ -321,12 +307,12 @@ def citizen_poll(request, pool, session_id):
 @set_max_request_size(MAX_REQUEST_SIZE)
 @with_pool
 @json_errors
+@address_limited
 @with_transaction()
 def citizen_send(request, pool, session_id):
     "A message of the citizen: {text, client_id, attachment: {name, type, data}}"
     Session = pool.get('see.chat.session')
     session = Session.from_token(session_id, _token(request))
-    _check_address(request)
     data = _body(request)
     text = data.get('text')
     if text is not None and not isinstance(text, str):
@@ -342,12 +328,12 @@ def citizen_send(request, pool, session_id):
     methods={'POST'})
 @with_pool
 @json_errors
+@address_limited
 @with_transaction()
 def citizen_survey(request, pool, session_id):
     "The answer to the quality question: {score}"
     Session = pool.get('see.chat.session')
     session = Session.from_token(session_id, _token(request))
-    _check_address(request)
     data = _body(request)
     session.answer_survey(data.get('score'))
     return _json({'state': 'closed', 'score': int(data['score'])})
@@ -406,130 +392,170 @@ def _age(date, now):
     return int((now - date).total_seconds()) if date else None
 
 
-def _agent_snapshot(pool, user_id, after, loaded, full):
+def _agent_fixed(pool, user_id):
+    "What the console shows of the agent, read once per request"
+    Agent = pool.get('see.chat.agent')
+    User = pool.get('res.user')
+    from .chat import check_agent
+    try:
+        check_agent(user_id)
+        is_agent = True
+    except ChatAccessError:
+        is_agent = False
+    with without_check_access():
+        name = User(user_id).rec_name
+    return {
+        'user': name,
+        'user_id': user_id,
+        'is_agent': is_agent,
+        'limit': Agent.limit_of(user_id),
+        }
+
+
+def _agent_snapshot(pool, user_id, after, loaded, full, fixed,
+        heartbeat=True):
+    """The console's data; it reads only the fields shown, as it is done
+    again each time a conversation of the agent changes"""
     import datetime as dt
     Session = pool.get('see.chat.session')
     Message = pool.get('see.chat.message')
     Presence = pool.get('see.chat.agent.presence')
-    Agent = pool.get('see.chat.agent')
     User = pool.get('res.user')
     ModelData = pool.get('ir.model.data')
-    from .chat import check_agent
-    with _user_context(pool):
-        now = dt.datetime.now()
-        try:
-            check_agent(user_id)
-            is_agent = True
-        except ChatAccessError:
-            is_agent = False
-        if is_agent:
-            Presence.heartbeat(user_id)
-        queue = Session.search([
-                ('state', '=', 'waiting'),
-                ('expire_date', '>', now),
-                ], order=[('id', 'ASC')])
-        mine = Session.search([
-                ('agent', '=', user_id),
-                ('state', 'in', ['active', 'survey']),
-                ], order=[('accept_date', 'ASC')])
-        mine_ids = [s.id for s in mine]
-        new = [i for i in mine_ids if i not in loaded]
-        domain = ['OR',
-            [('session', 'in', new)],
-            [('session', 'in', [i for i in mine_ids if i in loaded]),
-                ('id', '>', after)],
-            ]
-        messages = Message.search(domain, order=[('id', 'ASC')]) \
-            if mine_ids else []
-        data = {
-            'user': User(user_id).rec_name,
-            'user_id': user_id,
-            'is_agent': is_agent,
-            'limit': Agent.limit_of(user_id),
+    now = dt.datetime.now()
+    if fixed['is_agent'] and heartbeat:
+        Presence.heartbeat(user_id)
+    waiting = [
+        ('state', '=', 'waiting'),
+        ('expire_date', '>', now),
+        ]
+    queue = Session.search(waiting, order=[('id', 'ASC')], limit=QUEUE_SHOWN)
+    queue_size = len(queue)
+    if queue_size == QUEUE_SHOWN:
+        queue_size = Session.search(waiting, count=True)
+    queue = Session.read([s.id for s in queue],
+        ['requester_name', 'service.rec_name', 'start_date'])
+    mine = Session.search([
+            ('agent', '=', user_id),
+            ('state', 'in', ['active', 'survey']),
+            ], order=[('accept_date', 'ASC')])
+    mine_ids = [s.id for s in mine]
+    mine = Session.read(mine_ids, ['requester_name', 'requester_phone',
+            'service', 'service.rec_name', 'state', 'protocol.number',
+            'protocol.survey_score'])
+    new = [i for i in mine_ids if i not in loaded]
+    # One cursor per conversation: ids are global, and a message of one
+    # conversation may commit after a later id of another
+    domain = ['OR', [('session', 'in', new)]]
+    domain.extend([('session', '=', i), ('id', '>', after.get(i, 0))]
+        for i in mine_ids if i in loaded)
+    messages = Message.search(domain, order=[('id', 'ASC')]) \
+        if mine_ids else []
+
+    def protocol(row, name):
+        return (row.get('protocol.') or {}).get(name)
+    data = dict(fixed)
+    data.update({
             'server_time': now.isoformat(),
+            'queue_size': queue_size,
             'queue': [{
-                    'id': s.id,
-                    'requester_name': s.requester_name,
-                    'service': s.service.rec_name,
-                    'start_date': s.start_date.isoformat(),
-                    'wait': _age(s.start_date, now),
+                    'id': s['id'],
+                    'requester_name': s['requester_name'],
+                    'service': s['service.']['rec_name'],
+                    'start_date': s['start_date'].isoformat(),
+                    'wait': _age(s['start_date'], now),
                     } for s in queue],
             'sessions': [{
-                    'id': s.id,
-                    'number': s.protocol.number if s.protocol else None,
-                    'requester_name': s.requester_name,
-                    'requester_phone': s.requester_phone,
-                    'service': s.service.rec_name,
-                    'service_id': s.service.id,
-                    'state': s.state,
-                    'survey_score': (s.protocol.survey_score
-                        if s.protocol else None),
+                    'id': s['id'],
+                    'number': protocol(s, 'number'),
+                    'requester_name': s['requester_name'],
+                    'requester_phone': s['requester_phone'],
+                    'service': s['service.']['rec_name'],
+                    'service_id': s['service'],
+                    'state': s['state'],
+                    'survey_score': protocol(s, 'survey_score'),
                     } for s in mine],
-            'messages': [m.as_json(for_agent=True) for m in messages],
-            }
-        data['version'] = json.dumps([
-                [s['id'] for s in data['queue']],
-                [(s['id'], s['state'], s['survey_score'])
-                    for s in data['sessions']],
-                ])
-        if full:
-            Reply = pool.get('see.chat.reply')
-            Classification = pool.get('see.classification')
-            data['replies'] = [{
-                    'id': r.id, 'name': r.name, 'text': r.text,
-                    'service': r.service.id if r.service else None,
-                    } for r in Reply.search([])]
-            data['classifications'] = [{'id': c.id, 'name': c.rec_name}
-                for c in Classification.search([])]
-            group = ModelData.get_id('see_atendimento', 'group_agent')
-            with without_check_access():
-                agents = User.search([
-                        ('groups', '=', group),
-                        ('id', '!=', user_id),
-                        ])
-                online = Presence.logged_in()
-                data['agents'] = [{
-                        'id': u.id, 'name': u.rec_name,
-                        'online': u.id in online,
-                        } for u in agents]
-        return data
+            'messages': Message.as_json_list(messages, for_agent=True),
+            })
+    data['version'] = json.dumps([
+            [s['id'] for s in data['queue']], queue_size,
+            [(s['id'], s['state'], s['survey_score'])
+                for s in data['sessions']],
+            ])
+    if full:
+        Reply = pool.get('see.chat.reply')
+        Classification = pool.get('see.classification')
+        data['replies'] = [{
+                'id': r.id, 'name': r.name, 'text': r.text,
+                'service': r.service.id if r.service else None,
+                } for r in Reply.search([])]
+        data['classifications'] = [{'id': c.id, 'name': c.rec_name}
+            for c in Classification.search([])]
+        group = ModelData.get_id('see_atendimento', 'group_agent')
+        with without_check_access():
+            agents = User.search([
+                    ('groups', '=', group),
+                    ('id', '!=', user_id),
+                    ])
+            online = Presence.logged_in()
+            data['agents'] = [{
+                    'id': u.id, 'name': u.rec_name,
+                    'online': u.id in online,
+                    } for u in agents]
+    return data
+
+
+def _cursors(value):
+    "Read ?after=SESSION:MESSAGE,... into {session: last message id}"
+    cursors = {}
+    for part in value.split(','):
+        session, _, message = part.partition(':')
+        if session.strip().isdigit() and message.strip().isdigit():
+            cursors[int(session)] = int(message)
+    return cursors
 
 
 @app.route('/<database_name>/see_webchat/agent/state', methods={'GET'})
 @app.auth_required
 @with_pool
 def agent_state(request, pool):
-    """The queue, the agent's conversations and the messages after ?after;
-    with ?wait=S and &v=VERSION, wait up to S seconds for news"""
+    """The queue, the agent's conversations and their messages after the
+    ?after=SESSION:MESSAGE,... cursors; with ?wait=S and &v=VERSION, wait
+    up to S seconds for news"""
     user_id = request.user_id
-    after = request.args.get('after', 0, type=int)
+    after = _cursors(request.args.get('after', ''))
     known = request.args.get('v', '')
     full = bool(request.args.get('full', 0, type=int))
+    requested = request.args.get('wait', 0, type=int) or 0
     loaded = set()
     for value in request.args.get('loaded', '').split(','):
         if value.strip().isdigit():
             loaded.add(int(value))
     context = {'_check_access': True}
-    config_timeout = _run(pool,
-        lambda: pool.get('see.chat.configuration')(1).poll_timeout,
-        user=user_id, context=context)
-    wait = _wait_seconds(request, config_timeout)
-    channels = [notify.agent_channel(user_id), notify.QUEUE_CHANNEL]
+    limits = {}
 
     def snapshot():
-        return _run(pool,
-            lambda: _agent_snapshot(pool, user_id, after, loaded, full),
-            user=user_id, readonly=False, context=context)
+        first = not limits
+
+        def read():
+            with _user_context(pool):
+                if first:
+                    config = pool.get('see.chat.configuration')(1)
+                    limits['wait'] = max(
+                        0, min(requested, config.poll_timeout))
+                    limits['fixed'] = _agent_fixed(pool, user_id)
+                return _agent_snapshot(pool, user_id, after, loaded, full,
+                    limits['fixed'], heartbeat=first)
+        # Only the first look writes (the agent's presence)
+        return _run(pool, read, user=user_id, readonly=not first,
+            context=context)
+
+    def changed(data):
+        return data['messages'] or data['version'] != known
+    channels = [notify.agent_channel(user_id), notify.QUEUE_CHANNEL]
     try:
-        with notify.listen(pool.database_name, channels) as waiter:
-            data = snapshot()
-            deadline = time.monotonic() + wait
-            while wait and not data['messages'] and data['version'] == known:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                waiter(remaining)
-                data = snapshot()
+        data = notify.long_poll(pool.database_name, channels, snapshot,
+            lambda: limits['wait'], changed)
     except (UserError, UserWarning) as e:
         return _error(e, _status_of(e))
     return _json(data)
@@ -580,10 +606,12 @@ def agent_accept(pool, sessions, data):
 def agent_send(pool, sessions, data):
     "Answer: {session, text} or a knowledge-base article: {session, article}"
     Session = pool.get('see.chat.session')
+    Message = pool.get('see.chat.message')
     text = data.get('text')
     ids = Session.agent_send(sessions, str(text) if text else None,
         article=data.get('article'))
-    return {'messages': ids}
+    return {'messages': Message.as_json_list(
+            Message.browse(ids), for_agent=True)}
 
 
 @_agent_action('transfer')

@@ -167,6 +167,12 @@ class WebchatApiTestCase(unittest.TestCase):
         finally:
             self.configure(address_request_rate=1000)
         self.assertEqual(citizen.send("agora vai")[0], 201)
+        # The count is in PostgreSQL, shared by every process serving the
+        # webchat, and it keeps only a hash of the address
+        self.assertGreater(server.query(
+                'SELECT SUM(hits) FROM see_chat_address_rate')[0][0], 3)
+        self.assertEqual(count('see_chat_address_rate',
+                "address_hash LIKE '%%127.0.0.1%%'"), 0)
 
     def test_retry_is_idempotent(self):
         "A message sent again after a network loss is stored once"

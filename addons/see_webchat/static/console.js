@@ -13,7 +13,7 @@
     var WAIT = 20;
     var state = {
         database: null,
-        after: 0,
+        after: {},
         version: '',
         loaded: {},     // session id -> true once its history is loaded
         messages: {},   // session id -> [message]
@@ -155,7 +155,10 @@
         }
         state.polling = true;
         var loaded = Object.keys(state.loaded).join(',');
-        var url = apiUrl('state') + '?after=' + state.after +
+        var after = Object.keys(state.after).map(function(id) {
+            return id + ':' + state.after[id];
+        }).join(',');
+        var url = apiUrl('state') + '?after=' + after +
             '&wait=' + (state.version ? WAIT : 0) +
             '&v=' + encodeURIComponent(state.version) +
             '&loaded=' + loaded + '&full=' + (state.full ? 1 : 0);
@@ -199,6 +202,9 @@
         }
         $('user').textContent = data.user;
         state.queue = data.queue;
+        // The list shows the oldest ones; the count is of all
+        state.queueSize = data.queue_size !== undefined ?
+            data.queue_size : data.queue.length;
         state.sessions = data.sessions;
         var ids = {};
         data.sessions.forEach(function(s) {
@@ -209,18 +215,14 @@
             if (!ids[id]) {
                 delete state.loaded[id];
                 delete state.messages[id];
+                delete state.after[id];
             }
         });
         data.messages.forEach(function(m) {
-            state.after = Math.max(state.after, m.id);
-            var list = state.messages[m.session] ||
-                (state.messages[m.session] = []);
-            if (!list.some(function(o) {
-                return o.id === m.id;
-            })) {
-                list.push(m);
-            }
+            state.after[m.session] = Math.max(
+                state.after[m.session] || 0, m.id);
         });
+        addMessages(data.messages);
         var active = data.sessions.filter(function(s) {
             return s.state === 'active';
         }).length;
@@ -235,6 +237,31 @@
         renderQueue();
         renderMine();
         renderSession();
+    }
+
+    function addMessages(messages) {
+        messages.forEach(function(m) {
+            var list = state.messages[m.session] ||
+                (state.messages[m.session] = []);
+            if (!list.some(function(o) {
+                return o.id === m.id;
+            })) {
+                list.push(m);
+                list.sort(function(a, b) {
+                    return a.id - b.id;
+                });
+            }
+        });
+    }
+
+    // The answer to a sending carries the agent's own messages: the
+    // server does not wake this console for them
+    function sent(json) {
+        if (json && json.messages) {
+            addMessages(json.messages);
+            renderSession();
+        }
+        return json;
     }
 
     function fillStatic(data) {
@@ -281,7 +308,7 @@
     function renderQueue() {
         var list = $('queue');
         list.textContent = '';
-        $('queue-count').textContent = String(state.queue.length);
+        $('queue-count').textContent = String(state.queueSize);
         state.queue.forEach(function(s) {
             var item = document.createElement('li');
             var name = document.createElement('strong');
@@ -432,8 +459,8 @@
             showAlert('Digite a resposta antes de enviar.');
             return;
         }
-        action('send', {session: state.current, text: text}).then(
-            function(json) {
+        action('send', {session: state.current, text: text}).then(sent)
+            .then(function(json) {
                 if (json) {
                     $('reply').value = '';
                     $('reply').focus();
@@ -485,7 +512,8 @@
                 button.className = 'send-article';
                 button.textContent = 'Enviar artigo';
                 button.addEventListener('click', function() {
-                    action('send', {session: state.current, article: a.id});
+                    action('send', {session: state.current, article: a.id})
+                        .then(sent);
                 });
                 item.appendChild(button);
                 list.appendChild(item);

@@ -361,6 +361,86 @@ class SeeWebchatTestCase(ModuleTestCase):
         self.assertEqual(Protocol(protocol.id).survey_score, 6)
 
     @with_transaction()
+    def test_address_rate(self):
+        "Requests per address in a sliding minute, counted in the database"
+        pool = Pool()
+        Rate = pool.get('see.chat.address.rate')
+        # 30 s into a minute
+        now = 28000000 * 60 + 30
+        for i in range(3):
+            self.assertTrue(Rate.hit('10.0.0.1', 3, now=now))
+        self.assertFalse(Rate.hit('10.0.0.1', 3, now=now))
+        # Another address has its own count
+        self.assertTrue(Rate.hit('10.0.0.2', 3, now=now))
+        # 45 s into the next minute the 4 requests of the previous one
+        # weigh a quarter: 1 + 1
+        self.assertTrue(Rate.hit('10.0.0.1', 3, now=now + 75))
+        self.assertTrue(Rate.hit('10.0.0.1', 3, now=now + 75))
+        self.assertFalse(Rate.hit('10.0.0.1', 3, now=now + 75))
+        # Only a hash of the address is kept
+        rates = Rate.search([])
+        self.assertEqual(
+            sorted((r.minute - 28000000, r.hits) for r in rates),
+            [(0, 1), (0, 4), (1, 3)])
+        self.assertNotIn('10.0.0.1', {r.address_hash for r in rates})
+        Rate.clean()
+        self.assertEqual(Rate.search([], count=True), 0)
+
+    @with_transaction()
+    def test_abandon_stale(self):
+        """The scheduled task marks abandoned the conversations waiting too
+        long, whose citizen vanished or whose access expired"""
+        pool = Pool()
+        Session = pool.get('see.chat.session')
+        Configuration = pool.get('see.chat.configuration')
+        Cron = pool.get('ir.cron')
+        _, service, _, _ = _catalog()
+        ana = _user('ana', 'see_atendimento.group_agent')
+        Configuration.create([{
+                    'max_wait': dt.timedelta(hours=1),
+                    'citizen_timeout': dt.timedelta(minutes=10)}])
+        now = dt.datetime.now()
+        present, _ = self._open(service, name="Presente")
+        long_waiting, _ = self._open(service, name="Esperou demais")
+        vanished, _ = self._open(service, name="Sumiu")
+        expired, _ = self._open(service, name="Expirou")
+        attended, _ = self._open(service, name="Atendido")
+        Session.write([long_waiting], {
+                'start_date': now - dt.timedelta(hours=2),
+                'citizen_seen': now})
+        Session.write([vanished, attended], {
+                'citizen_seen': now - dt.timedelta(minutes=11)})
+        Session.write([expired], {
+                'expire_date': now - dt.timedelta(seconds=1)})
+        with Transaction().set_user(ana.id), \
+                Transaction().set_context(_check_access=True):
+            Session.agent_accept(Session.browse([attended.id]))
+        # A page asking for news keeps the conversation
+        Session.citizen_seen_now(present.id)
+        self.assertFalse(Session(present.id).citizen_seen_stale())
+
+        cron, = Cron.search([
+                ('method', '=', 'see.chat.session|abandon_stale')])
+        self.assertTrue(cron.active)
+        Cron.run_once([cron])
+
+        states = {s.requester_name: s.state for s in Session.search([])}
+        self.assertEqual(states, {
+                "Presente": 'waiting', "Esperou demais": 'abandoned',
+                "Sumiu": 'abandoned', "Expirou": 'abandoned',
+                "Atendido": 'active'})
+        for session in Session.browse([long_waiting, vanished, expired]):
+            self.assertTrue(session.end_date)
+            self.assertEqual(session.messages[-1].kind, 'notice')
+            self.assertRegex(session.messages[-1].text, M('msg_abandoned'))
+        # Nothing more to do the next time
+        self.assertEqual(Session.abandon_stale(), [])
+        # Abandoned conversations count for nothing in Annex A
+        counts = Session.annex_a_counts(
+            now - dt.timedelta(days=1), now + dt.timedelta(days=1))
+        self.assertEqual(counts['sessions'], 2)
+
+    @with_transaction()
     def test_access_per_role(self):
         "Who reads conversations and who changes them"
         pool = Pool()
