@@ -36,9 +36,12 @@ check-postgres: install
 test: install sao browser-deps check-postgres
 	$(BIN)/python scripts/run_tests.py
 
+# trytond turns a relative [database] path into an absolute URI
+# (sqlite:///var/…): a second configuration file gives it ours
 demo: install sao
 	$(BIN)/python scripts/demo.py --database $(DEMO_DB)
-	$(BIN)/trytond -c config/demo.conf -d $(DEMO_DB)
+	@printf '[database]\npath = %s\n' "$(CURDIR)/var" > var/demo-path.conf
+	$(BIN)/trytond -c config/demo.conf var/demo-path.conf -d $(DEMO_DB)
 
 clean:
 	rm -rf var $(VENV) node_modules

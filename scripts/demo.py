@@ -395,6 +395,8 @@ def configure(options):
         sys.exit(f"A demonstração usa SQLite, mas [database] uri = {uri!r}")
     path = Path(config.get('database', 'path')).resolve()
     path.mkdir(parents=True, exist_ok=True)
+    # trytond turns a relative path into an absolute URI (sqlite:///var/…)
+    config.set('database', 'path', str(path))
     return path / f'{options.database}.sqlite'
 
 
