@@ -209,5 +209,27 @@ class DemoTestCase(unittest.TestCase):
             sorted(f'{login} True' for login in table))
 
 
+class DemoPathTestCase(unittest.TestCase):
+
+    def test_relative_path_made_absolute(self):
+        "The configured relative path reaches trytond as an absolute one"
+        # trytond would read 'var' as '/var' (sqlite:///var/…)
+        script = (
+            'import sys, types\n'
+            "sys.path.insert(0, 'scripts')\n"
+            'import demo\n'
+            'options = types.SimpleNamespace(config=sys.argv[1], '
+            "database_path=None, database='see_demo')\n"
+            'print(demo.configure(options))\n'
+            'from trytond import config\n'
+            "print(config.get('database', 'path'))\n")
+        output = subprocess.run([sys.executable, '-c', script,
+                str(ROOT / 'config' / 'demo.conf')],
+            cwd=ROOT, capture_output=True, text=True, check=True).stdout
+        database_file, path = output.splitlines()[-2:]
+        self.assertEqual(path, str(ROOT / 'var'))
+        self.assertEqual(database_file, str(ROOT / 'var' / 'see_demo.sqlite'))
+
+
 if __name__ == '__main__':
     unittest.main()
