@@ -81,9 +81,11 @@ class PanelTestCase(BrowserTestCase):
         return WebDriverWait(self.driver, timeout)
 
     def text(self, css):
-        _, By, _, _ = _selenium()
-        elements = self.driver.find_elements(By.CSS_SELECTOR, css)
-        return elements[0].text if elements else None
+        # Read in one script: the panel redraws every few seconds, so an
+        # element found in one call may be gone by the next.
+        return self.driver.execute_script(
+            "const element = document.querySelector(arguments[0]);"
+            "return element ? element.innerText : null;", css)
 
     def wait_text(self, css, expected, timeout=15):
         "Wait until the element of css shows expected (or a match of it)"
