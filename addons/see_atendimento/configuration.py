@@ -1,6 +1,7 @@
 # This file is part of the Central de Atendimento SEE project.
 # The COPYRIGHT file at the top level of this repository contains
 # the full copyright notices and license terms.
+from trytond.cache import Cache
 from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
 from trytond.pool import Pool
 from trytond.pyson import Id
@@ -30,6 +31,24 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
         domain=[('good_score', '>=', 0), ('good_score', '<=', 10)],
         help="A survey score strictly above this value is a good "
         "evaluation (IFQA).")
+    # Every phone typed or stored is read in this region: one read per
+    # process, not several per attendance
+    _phone_region_cache = Cache(
+        'see.configuration.phone_region', context=False)
+
+    @classmethod
+    def get_phone_region(cls):
+        "Return the region used to read phones without international prefix"
+        region = cls._phone_region_cache.get(None)
+        if region is None:
+            region = cls(1).phone_region or 'BR'
+            cls._phone_region_cache.set(None, region)
+        return region
+
+    @classmethod
+    def on_modification(cls, mode, records, field_names=None):
+        super().on_modification(mode, records, field_names=field_names)
+        cls._phone_region_cache.clear()
 
     @classmethod
     def default_protocol_sequence(cls):

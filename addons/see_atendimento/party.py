@@ -12,9 +12,7 @@ from trytond.transaction import Transaction
 
 def phone_region():
     "Return the region used to read phones without international prefix"
-    pool = Pool()
-    Configuration = pool.get('see.configuration')
-    return Configuration(1).phone_region or 'BR'
+    return Pool().get('see.configuration').get_phone_region()
 
 
 def normalize_phone(value, region='BR'):
@@ -46,6 +44,19 @@ class ContactMechanism(metaclass=PoolMeta):
         yield from super()._phone_country_codes()
         # Citizens give local numbers: read them in the agency's region
         yield phone_region()
+
+    @fields.depends(methods=['_phone_country_codes'])
+    def _parse_phonenumber(self, value):
+        # phonenumbers ignores the region of an international number, so
+        # the party's addresses need not be read for one (requesters are
+        # stored in E.164)
+        if value and value.startswith('+'):
+            try:
+                number = phonenumbers.parse(value)
+            except NumberParseException:
+                return None
+            return number if phonenumbers.is_valid_number(number) else None
+        return super()._parse_phonenumber(value)
 
 
 class Party(metaclass=PoolMeta):
@@ -94,6 +105,8 @@ class Party(metaclass=PoolMeta):
         with Transaction().set_context(_check_access=False):
             party, = cls.create([{
                         'name': name,
+                        # A citizen's address is not asked for: no blank one
+                        'addresses': [],
                         'contact_mechanisms': [('create', mechanisms)],
                         'identifiers': [('create', identifiers)],
                         }])
