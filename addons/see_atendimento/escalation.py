@@ -24,8 +24,11 @@ STATES = [
 class Escalation(Workflow, ModelSQL, ModelView):
     __string__ = "Escalation to SEE-PE"
     __name__ = 'see.protocol.escalation'
+    # Who changed what and when is kept by the history and the event log;
+    # Tryton's model log, on by default, would repeat it at a quarter of
+    # the server's time per attendance
     _history = True
-    _log = True
+    _log = False
 
     protocol = fields.Many2One(
         'see.protocol', "Protocol", required=True, readonly=True,

@@ -35,8 +35,11 @@ class Protocol(Workflow, ModelSQL, ModelView):
     __string__ = "Attendance Protocol"
     __name__ = 'see.protocol'
     _rec_name = 'number'
+    # Who changed what and when is kept by the history and the event log;
+    # Tryton's model log, on by default, would repeat it at a quarter of
+    # the server's time per attendance
     _history = True
-    _log = True
+    _log = False
 
     _states = {
         'readonly': ~Eval('state').in_(list(OPEN_STATES)),
