@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Benchmark: concurrent agents creating, escalating and answering protocols.
 
-N client threads on loopback each log in as an agent and as the second
-level, then repeat until the time is up: create a protocol, start the
+N client threads on loopback each log in as an agent of their own (a
+contact centre's agents do not share logins) and as one of --units users of
+the second level, then repeat until the time is up: create a protocol, start the
 attendance, escalate it through the wizard, and, as the unit, take the
 escalation, write the answer and answer it — 9 JSON-RPC calls a protocol,
 all through Tryton's public JSON-RPC API against a PostgreSQL database.
@@ -33,6 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+PASSWORD = 'Carga-Senha-1'
 
 
 class Client:
@@ -127,9 +129,35 @@ def percentile(values, fraction):
     return values[index]
 
 
-def run(url, database, users, service_id, classification_id, clients,
+def create_staff(server, agents, units):
+    "Logins (login, password) of agents and second-level users"
+    connection = server.proteus('root')
+    User = connection.get('res.user')
+    Unit = connection.get('see.unit')
+    Group = connection.get('res.group')
+    groups = {role: [g.id for g in User(server.users[role].id).groups]
+        for role in ['agent', 'unit']}
+    language = User(server.users['agent'].id).language
+    unit = Unit(server.records['unit'])
+    staff = {'agent': [], 'unit': []}
+    for role, count in [('agent', agents), ('unit', units)]:
+        records = []
+        for index in range(count):
+            login = f'carga-{role}-{index}'
+            user = User(login=login, name=f'Carga {role} {index}',
+                password=PASSWORD, language=language)
+            user.groups.extend(Group(id_) for id_ in groups[role])
+            records.append(user)
+            staff[role].append((login, PASSWORD))
+        User.save(records)
+        if role == 'unit':
+            unit.users.extend(records)
+            unit.save()
+    return staff
+
+
+def run(url, database, staff, service_id, classification_id, clients,
         duration):
-    agents_roles = ['agent', 'agent2']
     stop = threading.Event()
     completed = []
     errors = []
@@ -141,9 +169,8 @@ def run(url, database, users, service_id, classification_id, clients,
         unit = Client(url, database)
         all_clients.extend([agent, unit])
         try:
-            login, password = users[agents_roles[index % 2]]
-            agent.login(login, password)
-            unit.login(*users['unit'])
+            agent.login(*staff['agent'][index % len(staff['agent'])])
+            unit.login(*staff['unit'][index % len(staff['unit'])])
         except Exception as exception:
             errors.append(repr(exception))
             ready.abort()
@@ -231,11 +258,13 @@ def main():
     parser.add_argument('--clients', type=int, default=60)
     parser.add_argument('--duration', type=float, default=60,
         help="seconds of measurement (default 60)")
+    parser.add_argument('--units', type=int, default=6,
+        help="second-level users answering escalations (default 6)")
     parser.add_argument('--workers', type=int, default=2,
         help="gunicorn worker processes; 0 for trytond's own server")
     options = parser.parse_args()
 
-    from tests.server import TrytonServer, password
+    from tests.server import TrytonServer
     server = TrytonServer(modules=['see_atendimento'], web=False)
     print('preparing the database…', flush=True)
     server.start()
@@ -246,14 +275,13 @@ def main():
         if options.workers:
             gunicorn, url = start_gunicorn(server, options.workers)
             pid = gunicorn.pid
-        users = {role: (server.users[role].login, password(role))
-            for role in ['agent', 'agent2', 'unit']}
+        staff = create_staff(server, options.clients, options.units)
         service_id, classification_id = catalogue_ids(server)
         # A short warm-up fills the caches of every worker
-        run(url, server.database, users, service_id, classification_id,
+        run(url, server.database, staff, service_id, classification_id,
             min(options.clients, 4), 3)
         completed, timings, errors, elapsed = run(url, server.database,
-            users, service_id, classification_id, options.clients,
+            staff, service_id, classification_id, options.clients,
             options.duration)
         memory = memory_of(pid)
         (stored,), = server.query(
