@@ -14,15 +14,14 @@ same workflow methods as the buttons of the form.
 import datetime as dt
 import json
 import logging
-import mimetypes
 import os
 
-from trytond.exceptions import UserError, UserWarning
 from trytond.protocols.wrappers import (
-    HTTPStatus, Response, abort, with_pool, with_transaction)
-from trytond.tools import safe_join
+    HTTPStatus, abort, with_pool, with_transaction)
 from trytond.transaction import Transaction
 from trytond.wsgi import app
+
+from .web import json_errors, json_response, static_response, user_context
 
 logger = logging.getLogger(__name__)
 
@@ -31,44 +30,8 @@ STATIC = os.path.join(os.path.dirname(__file__), 'static')
 RETURNED_DAYS = 30
 
 
-def _json(data, status=HTTPStatus.OK):
-    return Response(
-        json.dumps(data, default=str), status=status,
-        content_type='application/json')
-
-
 def _static(filename):
-    path = safe_join(STATIC, filename)
-    if not path or not os.path.isfile(path):
-        abort(HTTPStatus.NOT_FOUND)
-    with open(path, 'rb') as file:
-        data = file.read()
-    mimetype = mimetypes.guess_type(filename)[0] or 'application/octet-stream'
-    response = Response(data, mimetype=mimetype)
-    response.headers['Cache-Control'] = 'no-cache'
-    return response
-
-
-def json_errors(func):
-    "Return user errors as JSON; the transaction is already rolled back"
-    def wrapper(request, pool, *args, **kwargs):
-        try:
-            return func(request, pool, *args, **kwargs)
-        except (UserError, UserWarning) as e:
-            return _json({'error': {
-                        'type': e.__class__.__name__,
-                        'message': e.message,
-                        'description': e.description,
-                        }}, status=HTTPStatus.BAD_REQUEST)
-    wrapper.__name__ = func.__name__
-    wrapper.__doc__ = func.__doc__
-    return wrapper
-
-
-def _user_context(pool):
-    "Set the user's preferences (language) on the transaction context"
-    User = pool.get('res.user')
-    return Transaction().set_context(User.get_preferences(context_only=True))
+    return static_response(STATIC, filename)
 
 
 def _age(delta):
@@ -128,7 +91,7 @@ def board_static(request, filename):
 @app.route('/<database_name>/see_atendimento/board/data', methods={'GET'})
 @app.auth_required
 @with_pool
-@json_errors
+@json_errors()
 @with_transaction(user='request', context=dict(_check_access=True))
 def board_data(request, pool):
     "Columns, filter choices and the cards the user may see"
@@ -138,7 +101,7 @@ def board_data(request, pool):
     User = pool.get('res.user')
     ModelAccess = pool.get('ir.model.access')
 
-    with _user_context(pool):
+    with user_context(pool):
         domain = ['OR',
             ('state', '!=', 'returned'),
             ('returned_date', '>=',
@@ -156,7 +119,7 @@ def board_data(request, pool):
         escalations = Escalation.search(domain)
         selection = Escalation.fields_get(['state'])['state']['selection']
         user = User(Transaction().user)
-        return _json({
+        return json_response({
                 'user': user.rec_name,
                 'columns': [{'state': s, 'name': n} for s, n in selection],
                 'transitions': sorted(Escalation._transitions),
@@ -173,7 +136,7 @@ def board_data(request, pool):
 @app.route('/<database_name>/see_atendimento/board/move', methods={'POST'})
 @app.auth_required
 @with_pool
-@json_errors
+@json_errors()
 @with_transaction(user='request', context=dict(_check_access=True))
 def board_move(request, pool):
     """Move a card: {"id": ID, "state": STATE} and, to answer, "answer";
@@ -184,7 +147,7 @@ def board_move(request, pool):
         id_, state = int(data['id']), str(data['state'])
     except (ValueError, KeyError, TypeError):
         abort(HTTPStatus.BAD_REQUEST)
-    with _user_context(pool):
+    with user_context(pool):
         escalations = Escalation.search([('id', '=', id_)])
         if not escalations:
             abort(HTTPStatus.NOT_FOUND)
@@ -198,4 +161,4 @@ def board_move(request, pool):
             escalations = Escalation.browse(escalations)
         Escalation.move(escalations, state)
         escalation, = Escalation.browse(escalations)
-        return _json({'card': _card(escalation)})
+        return json_response({'card': _card(escalation)})

@@ -11,40 +11,28 @@ panel and the agents get data.  The page asks for data every few seconds,
 so it updates by itself.
 """
 import datetime as dt
-import json
-import mimetypes
 import os
 
 from trytond.model.exceptions import AccessError
-from trytond.protocols.wrappers import (
-    HTTPStatus, Response, abort, with_pool, with_transaction)
-from trytond.tools import safe_join
+from trytond.modules.see_atendimento.web import (
+    error_response, json_response, static_response, user_context)
+from trytond.protocols.wrappers import HTTPStatus, with_pool, with_transaction
 from trytond.transaction import Transaction
 from trytond.wsgi import app
 
 STATIC = os.path.join(os.path.dirname(__file__), 'static')
 # Seconds between two refreshes of the page
 REFRESH_SECONDS = 3
+# Live figures: never from a cache
+JSON_HEADERS = {'Cache-Control': 'no-store'}
 
 
 def _json(data, status=HTTPStatus.OK):
-    response = Response(
-        json.dumps(data, default=str), status=status,
-        content_type='application/json')
-    response.headers['Cache-Control'] = 'no-store'
-    return response
+    return json_response(data, status, JSON_HEADERS)
 
 
 def _static(filename):
-    path = safe_join(STATIC, filename)
-    if not path or not os.path.isfile(path):
-        abort(HTTPStatus.NOT_FOUND)
-    with open(path, 'rb') as file:
-        data = file.read()
-    mimetype = mimetypes.guess_type(filename)[0] or 'application/octet-stream'
-    response = Response(data, mimetype=mimetype)
-    response.headers['Cache-Control'] = 'no-cache'
-    return response
+    return static_response(STATIC, filename)
 
 
 @app.route('/see_telefonia/panel', methods={'GET'})
@@ -120,14 +108,13 @@ def agent_rows(pool):
 def panel_data(request, pool):
     "Queues and agents now, for the users allowed to read them"
     User = pool.get('res.user')
-    with Transaction().set_context(User.get_preferences(context_only=True)):
+    with user_context(pool):
         try:
             agents = agent_rows(pool)
             queues = queue_rows(pool)
         except AccessError as error:
-            return _json({'error': {'type': 'AccessError',
-                        'message': error.message}},
-                status=HTTPStatus.FORBIDDEN)
+            return error_response(
+                error, HTTPStatus.FORBIDDEN, JSON_HEADERS)
         totals = {s: 0 for s in ['free', 'in_call', 'paused', 'wrapup']}
         for agent in agents:
             if agent['status'] in totals:

@@ -22,17 +22,16 @@ New messages are delivered by long polling (see notify.py).
 import functools
 import json
 import logging
-import mimetypes
 import os
 
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from trytond.exceptions import UserError, UserWarning
 from trytond.i18n import gettext
+from trytond.modules.see_atendimento import web
 from trytond.protocols.wrappers import (
     HTTPStatus, Response, abort, set_max_request_size, with_pool,
     with_transaction)
-from trytond.tools import safe_join
 from trytond.transaction import Transaction, without_check_access
 from trytond.wsgi import app
 
@@ -53,23 +52,18 @@ CSP_WIDGET = ("default-src 'self'; script-src 'self'; style-src 'self'; "
 CSP_CONSOLE = ("default-src 'self'; script-src 'self'; style-src 'self'; "
     "img-src 'self' blob: data:; connect-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'self'")
+JSON_HEADERS = {
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    }
 
 
 def _json(data, status=HTTPStatus.OK):
-    response = Response(
-        json.dumps(data, default=str), status=status,
-        content_type='application/json')
-    response.headers['Cache-Control'] = 'no-store'
-    response.headers['X-Content-Type-Options'] = 'nosniff'
-    return response
+    return web.json_response(data, status, JSON_HEADERS)
 
 
 def _error(error, status=HTTPStatus.BAD_REQUEST):
-    return _json({'error': {
-                'type': error.__class__.__name__,
-                'message': error.message,
-                'description': getattr(error, 'description', ''),
-                }}, status=status)
+    return web.error_response(error, status, JSON_HEADERS)
 
 
 def _status_of(error):
@@ -86,16 +80,7 @@ def _status_of(error):
     return HTTPStatus.BAD_REQUEST
 
 
-def json_errors(func):
-    "Return user errors as JSON; the transaction is already rolled back"
-    def wrapper(request, pool, *args, **kwargs):
-        try:
-            return func(request, pool, *args, **kwargs)
-        except (UserError, UserWarning) as e:
-            return _error(e, _status_of(e))
-    wrapper.__name__ = func.__name__
-    wrapper.__doc__ = func.__doc__
-    return wrapper
+json_errors = web.json_errors(_status_of, JSON_HEADERS)
 
 
 def _body(request):
@@ -112,18 +97,10 @@ def _body(request):
 
 
 def _static(filename, csp=None):
-    path = safe_join(STATIC, filename)
-    if not path or not os.path.isfile(path):
-        abort(HTTPStatus.NOT_FOUND)
-    with open(path, 'rb') as file:
-        data = file.read()
-    mimetype = mimetypes.guess_type(filename)[0] or 'application/octet-stream'
-    response = Response(data, mimetype=mimetype)
-    response.headers['Cache-Control'] = 'no-cache'
-    response.headers['X-Content-Type-Options'] = 'nosniff'
+    headers = {'X-Content-Type-Options': 'nosniff'}
     if csp:
-        response.headers['Content-Security-Policy'] = csp
-    return response
+        headers['Content-Security-Policy'] = csp
+    return web.static_response(STATIC, filename, headers)
 
 
 def address_limited(func):
@@ -383,11 +360,6 @@ def citizen_attachment(request, pool, session_id, message_id):
 
 # Agent API ---------------------------------------------------------------
 
-def _user_context(pool):
-    User = pool.get('res.user')
-    return Transaction().set_context(User.get_preferences(context_only=True))
-
-
 def _age(date, now):
     return int((now - date).total_seconds()) if date else None
 
@@ -538,7 +510,7 @@ def agent_state(request, pool):
         first = not limits
 
         def read():
-            with _user_context(pool):
+            with web.user_context(pool):
                 if first:
                     config = pool.get('see.chat.configuration')(1)
                     limits['wait'] = max(
@@ -582,7 +554,7 @@ def _agent_action(name):
         @json_errors
         @with_transaction(user='request', context=dict(_check_access=True))
         def wrapper(request, pool):
-            with _user_context(pool):
+            with web.user_context(pool):
                 data = _body(request)
                 sessions = _agent_session(pool, data)
                 result = func(pool, sessions, data)
@@ -646,7 +618,7 @@ def agent_close(pool, sessions, data):
 def agent_kb(request, pool):
     "Published articles matching ?q (and ?service first)"
     Article = pool.get('see.kb.article')
-    with _user_context(pool):
+    with web.user_context(pool):
         text = request.args.get('q', '')[:200]
         service = request.args.get('service', type=int)
         articles = Article.find(text, service=service, limit=10)

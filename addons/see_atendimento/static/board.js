@@ -15,71 +15,16 @@
         dragging: null,
     };
 
-    function $(id) {
-        return document.getElementById(id);
-    }
-
-    function show(id, visible) {
-        $(id).hidden = !visible;
-    }
-
-    function databaseFromPath() {
-        var match = PATH.exec(window.location.pathname);
-        return match ? decodeURIComponent(match[2]) : null;
-    }
-
-    function saoDatabases() {
-        // Databases where the web client of this browser has a session
-        var result = [];
-        for (var i = 0; i < window.localStorage.length; i++) {
-            var key = window.localStorage.key(i);
-            if (key.indexOf('sao_session_') !== 0) {
-                continue;
-            }
-            try {
-                var session = JSON.parse(window.localStorage.getItem(key));
-                if (session && session.user_id) {
-                    result.push(key.substring('sao_session_'.length));
-                }
-            } catch (e) {
-                // ignore a foreign value
-            }
-        }
-        return result;
-    }
+    var $ = SeeWeb.$;
+    var show = SeeWeb.show;
+    var request = SeeWeb.request;
 
     function boardUrl(database) {
-        return '/' + encodeURIComponent(database) + '/see_atendimento/board';
+        return SeeWeb.databaseUrl(database, '/see_atendimento/board');
     }
 
     function apiUrl(name) {
         return boardUrl(state.database) + '/' + name;
-    }
-
-    function request(method, url, body) {
-        var options = {
-            method: method,
-            credentials: 'same-origin',
-            headers: {
-                'X-Requested-With': 'XMLHttpRequest',
-                'Accept': 'application/json',
-            },
-        };
-        if (body !== undefined) {
-            options.headers['Content-Type'] = 'application/json';
-            options.body = JSON.stringify(body);
-        }
-        return window.fetch(url, options).then(function(response) {
-            return response.text().then(function(text) {
-                var json = null;
-                try {
-                    json = text ? JSON.parse(text) : null;
-                } catch (e) {
-                    json = null;
-                }
-                return {status: response.status, json: json};
-            });
-        });
     }
 
     // Messages -------------------------------------------------------------
@@ -112,62 +57,12 @@
 
     // Login ----------------------------------------------------------------
 
-    function showLogin(askDatabase) {
+    function showLogin() {
         show('board', false);
         show('filters', false);
         show('empty', false);
         show('databases', false);
-        show('login', true);
-        show('login-database-label', askDatabase);
-        $('login-database').required = askDatabase;
-        if (state.database) {
-            $('login-database').value = state.database;
-        }
-        (askDatabase ? $('login-database') : $('login-user')).focus();
-    }
-
-    function login(event) {
-        event.preventDefault();
-        var database = state.database || $('login-database').value.trim();
-        var user = $('login-user').value.trim();
-        var password = $('login-password').value;
-        var body = {
-            id: 0,
-            method: 'common.db.login',
-            params: [user, {password: password}, 'pt'],
-        };
-        $('login-submit').disabled = true;
-        request('POST', '/' + encodeURIComponent(database) + '/session/login',
-            body).then(function(response) {
-            $('login-submit').disabled = false;
-            $('login-password').value = '';
-            if (response.status === 200 && response.json &&
-                    response.json.result) {
-                // Share the session with the web client, as sao does
-                window.localStorage.setItem('sao_session_' + database,
-                    JSON.stringify({
-                        login: user,
-                        user_id: response.json.result[0],
-                        bus_url_host: response.json.result[1],
-                    }));
-                if (state.database !== database) {
-                    window.location.assign(boardUrl(database));
-                    return;
-                }
-                hideMessage();
-                show('login', false);
-                load();
-            } else if (response.status === 429) {
-                showMessage('Muitas tentativas. Tente novamente mais tarde.');
-            } else if (response.status === 404) {
-                showMessage('Base de dados não encontrada.');
-            } else {
-                showMessage('Usuário ou senha incorretos.');
-            }
-        }, function() {
-            $('login-submit').disabled = false;
-            showMessage('Não foi possível falar com o servidor.');
-        });
+        SeeWeb.showLogin(state.database);
     }
 
     // Board ----------------------------------------------------------------
@@ -337,7 +232,7 @@
         return request('GET', apiUrl('data') + (query ? '?' + query : ''))
             .then(function(response) {
                 if (response.status === 401 || response.status === 403) {
-                    showLogin(false);
+                    showLogin();
                     return;
                 }
                 if (response.status !== 200 || !response.json) {
@@ -437,7 +332,7 @@
                         showMessage(moved.protocol + ': ' +
                             columnName(moved.state) + '.', 'info');
                     } else if (response.status === 401) {
-                        showLogin(false);
+                        showLogin();
                     } else {
                         render();
                         showMessage(errorText(response));
@@ -559,7 +454,6 @@
     // Start ----------------------------------------------------------------
 
     function start() {
-        $('login-form').addEventListener('submit', login);
         $('message-close').addEventListener('click', hideMessage);
         $('filter-service').addEventListener('change', load);
         $('filter-unit').addEventListener('change', load);
@@ -570,12 +464,22 @@
         $('forward-cancel').addEventListener('click', function() {
             $('forward-dialog').close('');
         });
-        state.database = databaseFromPath();
+        state.database = SeeWeb.databaseFromPath(PATH);
+        SeeWeb.login({
+            database: state.database,
+            pageUrl: boardUrl,
+            message: showMessage,
+            done: function() {
+                hideMessage();
+                load();
+            },
+        });
         if (!state.database) {
-            var databases = saoDatabases();
-            if (databases.length === 1) {
-                window.location.replace(boardUrl(databases[0]));
-            } else if (databases.length > 1) {
+            var databases = SeeWeb.chooseDatabase(boardUrl);
+            if (!databases) {
+                return;
+            }
+            if (databases.length > 1) {
                 var list = $('database-list');
                 databases.sort().forEach(function(database) {
                     var item = element('li');
@@ -586,7 +490,7 @@
                 });
                 show('databases', true);
             } else {
-                showLogin(true);
+                showLogin();
             }
             return;
         }

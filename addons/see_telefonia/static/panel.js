@@ -17,68 +17,12 @@
         lastOk: null,
     };
 
-    function $(id) {
-        return document.getElementById(id);
-    }
-
-    function show(id, visible) {
-        $(id).hidden = !visible;
-    }
+    var $ = SeeWeb.$;
+    var show = SeeWeb.show;
+    var request = SeeWeb.request;
 
     function panelUrl(database) {
-        return '/' + encodeURIComponent(database) + '/see_telefonia/panel';
-    }
-
-    function databaseFromPath() {
-        var match = PATH.exec(window.location.pathname);
-        return match ? decodeURIComponent(match[2]) : null;
-    }
-
-    function saoDatabases() {
-        // Databases where the web client of this browser has a session
-        var result = [];
-        for (var i = 0; i < window.localStorage.length; i++) {
-            var key = window.localStorage.key(i);
-            if (key.indexOf('sao_session_') !== 0) {
-                continue;
-            }
-            try {
-                var session = JSON.parse(window.localStorage.getItem(key));
-                if (session && session.user_id) {
-                    result.push(key.substring('sao_session_'.length));
-                }
-            } catch (e) {
-                // a foreign value
-            }
-        }
-        return result;
-    }
-
-    function request(method, url, body) {
-        var options = {
-            method: method,
-            credentials: 'same-origin',
-            cache: 'no-store',
-            headers: {
-                'X-Requested-With': 'XMLHttpRequest',
-                'Accept': 'application/json',
-            },
-        };
-        if (body !== undefined) {
-            options.headers['Content-Type'] = 'application/json';
-            options.body = JSON.stringify(body);
-        }
-        return window.fetch(url, options).then(function(response) {
-            return response.text().then(function(text) {
-                var json = null;
-                try {
-                    json = text ? JSON.parse(text) : null;
-                } catch (e) {
-                    json = null;
-                }
-                return {status: response.status, json: json};
-            });
-        });
+        return SeeWeb.databaseUrl(database, '/see_telefonia/panel');
     }
 
     function showMessage(text) {
@@ -91,47 +35,7 @@
     function showLogin() {
         stop();
         show('panel', false);
-        show('login', true);
-        show('login-database-label', !state.database);
-        $('login-database').required = !state.database;
-        (state.database ? $('login-user') : $('login-database')).focus();
-    }
-
-    function login(event) {
-        event.preventDefault();
-        var database = state.database || $('login-database').value.trim();
-        var user = $('login-user').value.trim();
-        $('login-submit').disabled = true;
-        request('POST', '/' + encodeURIComponent(database) + '/session/login',
-            {id: 0, method: 'common.db.login',
-                params: [user, {password: $('login-password').value}, 'pt']}
-        ).then(function(response) {
-            $('login-submit').disabled = false;
-            $('login-password').value = '';
-            if (response.status === 200 && response.json &&
-                    response.json.result) {
-                window.localStorage.setItem('sao_session_' + database,
-                    JSON.stringify({
-                        login: user,
-                        user_id: response.json.result[0],
-                        bus_url_host: response.json.result[1],
-                    }));
-                if (state.database !== database) {
-                    window.location.assign(panelUrl(database));
-                    return;
-                }
-                showMessage('');
-                show('login', false);
-                load();
-            } else if (response.status === 429) {
-                showMessage('Muitas tentativas. Tente novamente mais tarde.');
-            } else {
-                showMessage('Usuário ou senha incorretos.');
-            }
-        }, function() {
-            $('login-submit').disabled = false;
-            showMessage('Não foi possível falar com o servidor.');
-        });
+        SeeWeb.showLogin(state.database);
     }
 
     // Rendering ------------------------------------------------------------
@@ -265,13 +169,18 @@
     }
 
     function start() {
-        $('login-form').addEventListener('submit', login);
-        state.database = databaseFromPath();
+        state.database = SeeWeb.databaseFromPath(PATH);
+        SeeWeb.login({
+            database: state.database,
+            pageUrl: panelUrl,
+            message: showMessage,
+            done: function() {
+                showMessage('');
+                load();
+            },
+        });
         if (!state.database) {
-            var databases = saoDatabases();
-            if (databases.length === 1) {
-                window.location.replace(panelUrl(databases[0]));
-            } else {
+            if (SeeWeb.chooseDatabase(panelUrl)) {
                 showLogin();
             }
             return;

@@ -27,66 +27,21 @@
         failures: 0,
     };
 
-    function $(id) {
-        return document.getElementById(id);
-    }
+    var $ = SeeWeb.$;
+    var request = SeeWeb.request;
 
     function showAlert(text) {
         $('alert-text').textContent = text || '';
         $('alert').hidden = !text;
     }
 
-    function databaseFromPath() {
-        var match = PATH.exec(window.location.pathname);
-        return match ? decodeURIComponent(match[2]) : null;
-    }
-
-    function saoDatabases() {
-        var result = [];
-        for (var i = 0; i < window.localStorage.length; i++) {
-            var key = window.localStorage.key(i);
-            if (key.indexOf('sao_session_') === 0) {
-                try {
-                    var session = JSON.parse(window.localStorage.getItem(key));
-                    if (session && session.user_id) {
-                        result.push(key.substring('sao_session_'.length));
-                    }
-                } catch (e) {
-                    // ignore
-                }
-            }
-        }
-        return result;
+    function consoleUrl(database) {
+        return SeeWeb.databaseUrl(database, '/see_webchat/console');
     }
 
     function apiUrl(name) {
-        return '/' + encodeURIComponent(state.database) +
-            '/see_webchat/agent/' + name;
-    }
-
-    function request(method, url, body) {
-        var options = {
-            method: method,
-            credentials: 'same-origin',
-            cache: 'no-store',
-            headers: {'Accept': 'application/json',
-                'X-Requested-With': 'XMLHttpRequest'},
-        };
-        if (body !== undefined) {
-            options.headers['Content-Type'] = 'application/json';
-            options.body = JSON.stringify(body);
-        }
-        return window.fetch(url, options).then(function(response) {
-            return response.text().then(function(text) {
-                var json = null;
-                try {
-                    json = text ? JSON.parse(text) : null;
-                } catch (e) {
-                    json = null;
-                }
-                return {status: response.status, json: json};
-            });
-        });
+        return SeeWeb.databaseUrl(state.database, '/see_webchat/agent/' +
+            name);
     }
 
     function errorText(result) {
@@ -106,45 +61,7 @@
 
     function showLogin() {
         $('workspace').hidden = true;
-        $('login').hidden = false;
-        var ask = !state.database;
-        $('login-database-label').hidden = !ask;
-        if (state.database) {
-            $('login-database').value = state.database;
-        }
-        (ask ? $('login-database') : $('login-user')).focus();
-    }
-
-    function login(event) {
-        event.preventDefault();
-        var database = state.database || $('login-database').value.trim();
-        var user = $('login-user').value.trim();
-        $('login-submit').disabled = true;
-        request('POST', '/' + encodeURIComponent(database) + '/session/login', {
-            method: 'common.db.login',
-            params: [user, {password: $('login-password').value}, 'pt'],
-        }).then(function(result) {
-            $('login-submit').disabled = false;
-            $('login-password').value = '';
-            var answer = result.json && (Array.isArray(result.json) ?
-                result.json : result.json.result);
-            if (result.status === 200 && answer) {
-                window.localStorage.setItem('sao_session_' + database,
-                    JSON.stringify({login: user,
-                        user_id: answer[0],
-                        bus_url_host: answer[1]}));
-                state.database = database;
-                $('login').hidden = true;
-                start();
-            } else if (result.status === 429) {
-                showAlert('Muitas tentativas de login. Aguarde e tente de novo.');
-            } else {
-                showAlert('Usuário ou senha inválidos.');
-            }
-        }, function() {
-            $('login-submit').disabled = false;
-            showAlert('Sem conexão com o servidor.');
-        });
+        SeeWeb.showLogin(state.database);
     }
 
     // State ------------------------------------------------------------
@@ -563,7 +480,6 @@
         $('alert-close').addEventListener('click', function() {
             showAlert('');
         });
-        $('login-form').addEventListener('submit', login);
         $('composer').addEventListener('submit', send);
         $('reply').addEventListener('keydown', function(event) {
             if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
@@ -577,17 +493,17 @@
         $('close-form').addEventListener('submit', close);
         setInterval(tick, 1000);
 
-        state.database = databaseFromPath();
+        state.database = SeeWeb.databaseFromPath(PATH);
+        SeeWeb.login({
+            database: state.database,
+            pageUrl: consoleUrl,
+            message: showAlert,
+            done: start,
+        });
         if (!state.database) {
-            var databases = saoDatabases();
-            if (databases.length === 1) {
-                window.location.replace('/' +
-                    encodeURIComponent(databases[0]) + '/see_webchat/console');
-                return;
+            if (SeeWeb.chooseDatabase(consoleUrl)) {
+                showLogin();
             }
-        }
-        if (!state.database) {
-            showLogin();
             return;
         }
         start();

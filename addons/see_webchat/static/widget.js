@@ -82,17 +82,7 @@
             headers['Content-Type'] = 'application/json';
             options.body = JSON.stringify(body);
         }
-        return window.fetch(base + path, options).then(function(response) {
-            return response.text().then(function(text) {
-                var json = null;
-                try {
-                    json = text ? JSON.parse(text) : null;
-                } catch (e) {
-                    json = null;
-                }
-                return {status: response.status, json: json};
-            });
-        });
+        return window.fetch(base + path, options).then(SeeWeb.readJSON);
     }
 
     function errorText(result) {

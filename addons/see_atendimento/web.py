@@ -1,0 +1,78 @@
+# This file is part of the Central de Atendimento SEE project.
+# The COPYRIGHT file at the top level of this repository contains
+# the full copyright notices and license terms.
+"""Helpers of the web pages served by the SEE modules.
+
+The escalation board (here), the webchat pages (see_webchat) and the live
+telephony panel (see_telefonia) answer JSON and serve their static files
+the same way; each module passes the headers its pages need (the webchat
+has a strict Content-Security-Policy, the JSON of live data is not
+stored).  The pages' shared script is ``static/web.js``, served by this
+module's static route at ``/see_atendimento/static/web.js``.
+"""
+import functools
+import json
+import mimetypes
+import os
+
+from trytond.exceptions import UserError, UserWarning
+from trytond.protocols.wrappers import HTTPStatus, Response, abort
+from trytond.tools import safe_join
+from trytond.transaction import Transaction
+
+__all__ = ['json_response', 'error_response', 'json_errors',
+    'static_response', 'user_context']
+
+
+def json_response(data, status=HTTPStatus.OK, headers=None):
+    response = Response(
+        json.dumps(data, default=str), status=status,
+        content_type='application/json')
+    response.headers.update(headers or {})
+    return response
+
+
+def error_response(error, status=HTTPStatus.BAD_REQUEST, headers=None):
+    "The JSON of a user error, which the pages show to the user"
+    return json_response({'error': {
+                'type': error.__class__.__name__,
+                'message': error.message,
+                'description': getattr(error, 'description', ''),
+                }}, status=status, headers=headers)
+
+
+def json_errors(status_of=None, headers=None):
+    """A decorator of routes that returns user errors as JSON, with the
+    status given by status_of(error) (400 by default); the transaction
+    is already rolled back"""
+    def decorator(func):
+        @functools.wraps(func)
+        def wrapper(request, pool, *args, **kwargs):
+            try:
+                return func(request, pool, *args, **kwargs)
+            except (UserError, UserWarning) as e:
+                status = status_of(e) if status_of else None
+                return error_response(
+                    e, status or HTTPStatus.BAD_REQUEST, headers)
+        return wrapper
+    return decorator
+
+
+def static_response(directory, filename, headers=None):
+    "The file of directory; pages revalidate it so an upgrade shows at once"
+    path = safe_join(directory, filename)
+    if not path or not os.path.isfile(path):
+        abort(HTTPStatus.NOT_FOUND)
+    with open(path, 'rb') as file:
+        data = file.read()
+    mimetype = mimetypes.guess_type(filename)[0] or 'application/octet-stream'
+    response = Response(data, mimetype=mimetype)
+    response.headers['Cache-Control'] = 'no-cache'
+    response.headers.update(headers or {})
+    return response
+
+
+def user_context(pool):
+    "Set the user's preferences (language) on the transaction context"
+    User = pool.get('res.user')
+    return Transaction().set_context(User.get_preferences(context_only=True))
