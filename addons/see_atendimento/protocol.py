@@ -4,14 +4,18 @@
 import datetime as dt
 import json
 
-from sql import Literal, Null
-from sql.operators import Exists
+from sql import Literal, Null, Window
+from sql.aggregate import Max
+from sql.conditionals import Case
+from sql.operators import IsDistinct, Or
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import (
     Index, ModelSQL, ModelView, Unique, Workflow, fields)
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, If
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
@@ -29,6 +33,8 @@ CHANNELS = [
 OPEN_STATES = {'draft', 'attending'}
 # States in which the contact itself ended
 ENDED_STATES = {'resolved', 'escalated', 'answered', 'closed'}
+# States of attendances left out of the reincidence (FCR), on both sides
+NOT_RECURRING_STATES = ['escalated', 'cancelled']
 
 
 class Protocol(Workflow, ModelSQL, ModelView):
@@ -118,6 +124,14 @@ class Protocol(Workflow, ModelSQL, ModelView):
             "in the previous days (FCR). Attendances awaiting SEE-PE's "
             "answer are not counted."),
         'get_reincident', searcher='search_reincident')
+    # Kept by update_previous_contact on every change that can move it, so
+    # that the reincidence is a comparison of two columns of the row and
+    # does not depend on the window setting
+    previous_contact = fields.DateTime(
+        "Previous Contact", readonly=True,
+        help="Start of the latest earlier attendance of the same requester "
+        "on the same service that is neither awaiting SEE-PE nor "
+        "cancelled.")
     events = fields.One2Many(
         'see.protocol.event', 'protocol', "History", readonly=True)
     state = fields.Selection([
@@ -188,6 +202,14 @@ class Protocol(Workflow, ModelSQL, ModelView):
                     'depends': ['state'],
                     },
                 })
+
+    @classmethod
+    def __register__(cls, module):
+        table_h = cls.__table_handler__(module)
+        fill = not table_h.column_exist('previous_contact')
+        super().__register__(module)
+        if fill:
+            cls.update_previous_contact()
 
     @classmethod
     def default_state(cls):
@@ -451,20 +473,127 @@ class Protocol(Workflow, ModelSQL, ModelView):
         is not a failure of the first contact."""
         pool = Pool()
         Configuration = pool.get('see.configuration')
-        days = Configuration(1).reincidence_days
-        previous = cls.__table__()
-        window = dt.timedelta(days=days)
-        earlier = previous.select(Literal(1),
-            where=(previous.requester == table.requester)
-            & (previous.service == table.service)
-            & (previous.id != table.id)
-            & (previous.start_date < table.start_date)
-            & (previous.start_date >= table.start_date - window)
-            & (previous.state != 'escalated')
-            & (previous.state != 'cancelled'))
-        return ((table.requester != Null) & (table.service != Null)
-            & (table.state != 'escalated') & (table.state != 'cancelled')
-            & Exists(earlier))
+        window = dt.timedelta(days=Configuration(1).reincidence_days)
+        # An earlier contact lies in the window if and only if the latest
+        # one does; previous_contact is empty without requester or service
+        return (~table.state.in_(NOT_RECURRING_STATES)
+            & (table.previous_contact >= table.start_date - window))
+
+    @classmethod
+    def update_previous_contact(cls, groups=None, ids=None):
+        """Store the previous contact of the protocols
+
+        groups are the (requester, service) of the protocols that a change
+        touched and ids the protocols changed, which may have left every
+        group. Without both, all protocols are updated (installation, data
+        loaded with SQL)."""
+        pool = Pool()
+        Party = pool.get('party.party')
+        table = cls.__table__()
+        protocol = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        everything = groups is None and ids is None
+
+        def update(where):
+            # The latest counted start among the strictly earlier starts of
+            # the group: a window without the rows of the same start
+            window = Window([protocol.requester, protocol.service],
+                order_by=[protocol.start_date],
+                frame='RANGE', start=None, end=0, exclude='GROUP')
+            counted = ~protocol.state.in_(NOT_RECURRING_STATES)
+            previous = protocol.select(protocol.id,
+                Max(Case((counted, protocol.start_date)),
+                    window=window).as_('start'),
+                where=(protocol.requester != Null)
+                & (protocol.service != Null) & where)
+            # Rows that keep their value are not written again
+            cursor.execute(*table.update(
+                    [table.previous_contact], [previous.start],
+                    from_=[previous],
+                    where=(table.id == previous.id)
+                    & IsDistinct(table.previous_contact, previous.start)))
+
+        orphan = (((table.requester == Null) | (table.service == Null))
+            & (table.previous_contact != Null))
+        if everything:
+            update(Literal(True))
+            cursor.execute(*table.update(
+                    [table.previous_contact], [Null], where=orphan))
+            return
+        for sub_ids in grouped_slice(ids or [], backend.MAX_QUERY_PARAMS):
+            cursor.execute(*table.update([table.previous_contact], [Null],
+                    where=orphan & table.id.in_(list(sub_ids))))
+        groups = sorted(groups or [])
+        if not groups:
+            return
+        # Another transaction changing the protocols of the same requester
+        # computes from a snapshot without this change: both updating the
+        # party row, the later waits for the earlier and fails with a
+        # serialization error, to be retried on a snapshot that has it
+        party = Party.__table__()
+        for sub_ids in grouped_slice(sorted({r for r, _ in groups}),
+                backend.MAX_QUERY_PARAMS):
+            cursor.execute(*party.update(
+                    [party.write_date], [party.write_date],
+                    where=party.id.in_(list(sub_ids))))
+        # Each group is a term of the condition: a few by query
+        for sub_groups in grouped_slice(groups, 100):
+            update(Or([(protocol.requester == r) & (protocol.service == s)
+                        for r, s in sub_groups]))
+
+    @classmethod
+    def _contact_groups(cls, ids, recurring=None):
+        """Return the (requester, service) of the protocols
+
+        With recurring, only of those that a transition to a state that
+        counts (recurring) or not would move in or out of the count."""
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        groups = set()
+        for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
+            cursor.execute(*table.select(
+                    table.requester, table.service, table.state,
+                    where=table.id.in_(list(sub_ids))
+                    & (table.requester != Null) & (table.service != Null)))
+            for requester, service, state in cursor:
+                if (recurring is None
+                        or (state not in NOT_RECURRING_STATES) != recurring):
+                    groups.add((requester, service))
+        return groups
+
+    @classmethod
+    def on_modification(cls, mode, protocols, field_names=None):
+        super().on_modification(mode, protocols, field_names=field_names)
+        if mode == 'create':
+            ids = [p.id for p in protocols]
+            cls.update_previous_contact(cls._contact_groups(ids), ids)
+        # Only cancelled protocols are deleted and they are never a
+        # previous contact
+
+    @classmethod
+    def on_write(cls, protocols, values):
+        callbacks = super().on_write(protocols, values)
+        moving = {'requester', 'service', 'start_date'}
+        if not (values.keys() & (moving | {'state'})):
+            return callbacks
+        ids = [p.id for p in protocols]
+        if values.keys() & moving:
+            old = cls._contact_groups(ids)
+        else:
+            # Most transitions do not change whether it is counted
+            old = cls._contact_groups(ids,
+                recurring=values['state'] not in NOT_RECURRING_STATES)
+            if not old:
+                return callbacks
+
+        def update():
+            if values.keys() & moving:
+                new = cls._contact_groups(ids)
+                cls.update_previous_contact(old | new, ids)
+            else:
+                cls.update_previous_contact(old)
+        callbacks.append(update)
+        return callbacks
 
     @classmethod
     def get_reincident(cls, protocols, name):

@@ -9,7 +9,6 @@ from sql import Cast, Literal, Null
 from sql.aggregate import Count, Max, Sum
 from sql.conditionals import Case, Greatest, Least
 from sql.functions import Extract
-from sql.operators import Exists
 
 from trytond import backend
 from trytond.i18n import gettext
@@ -17,6 +16,7 @@ from trytond.model import (
     Index, ModelSQL, ModelView, Unique, Workflow, fields)
 from trytond.pool import Pool
 from trytond.pyson import Eval, PYSONDecoder, PYSONEncoder
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 
 from . import formulas
@@ -34,6 +34,8 @@ KINDS = ['rotineiro', 'especial']
 # Counts of the protocols of a measurement being computed, by transaction
 _COUNTS = {}
 _INTERACTIONS = {}
+# Periods of a measurement being computed: every indicator asks for them
+_PERIODS = {}
 LOCKED = {'validated', 'closed'}
 # Fields that may still be written on a validated measurement
 WRITABLE_LOCKED = {'state', 'validated_by', 'validated_date',
@@ -230,6 +232,9 @@ class Measurement(Workflow, ModelSQL, ModelView):
         others routine."""
         pool = Pool()
         Order = pool.get('see.service.order')
+        key = self._cache_key()
+        if key in _PERIODS:
+            return _PERIODS[key]
         special = set()
         for order in Order.search([
                     ('contract', '=', self.contract.id),
@@ -405,11 +410,12 @@ class Measurement(Workflow, ModelSQL, ModelView):
         periods = self.get_periods()
         month = self.utc_ranges([(self.month, self.month_end)])[0]
         special = self.utc_ranges(periods['especial'])
-        kind = Cast(Case((self._in_ranges(p.start_date, special),
-                    'especial'), else_='rotineiro'), 'VARCHAR')
 
+        # One join instead of a probe of the escalations in each of the
+        # conditions that use it
+        escalated = e.select(e.protocol, group_by=[e.protocol])
         awaiting = (p.state.in_(['escalated', 'answered'])
-            | Exists(e.select(Literal(1), where=e.protocol == p.id)))
+            | (escalated.protocol != Null))
         if webchat['hours'] == 'service':
             duration = self._service_seconds(p)
             in_time = ((p.end_date != Null)
@@ -439,8 +445,11 @@ class Measurement(Workflow, ModelSQL, ModelView):
             return Cast(Case((condition, 1), else_=0), 'INTEGER').as_(name)
 
         rows = p.join(c, 'LEFT', condition=p.classification == c.id
+            ).join(escalated, 'LEFT', condition=escalated.protocol == p.id
             ).select(
-                p.channel.as_('channel'), kind.as_('kind'),
+                p.channel.as_('channel'),
+                flag(self._in_ranges(p.start_date, special), 'special'),
+                flag(Literal(True), 'registered'),
                 flag(Protocol.reincident_condition(p), 'reincident'),
                 flag(p.survey_score != Null, 'evaluated'),
                 flag(p.survey_score > good_score, 'good'),
@@ -450,21 +459,27 @@ class Measurement(Workflow, ModelSQL, ModelView):
                 flag(finished, 'finished'),
                 where=(p.start_date >= month[0]) & (p.start_date < month[1])
                 & (p.state != 'cancelled'))
-        query = rows.select(
-            rows.channel, rows.kind, Count(Literal(1)),
-            Sum(rows.reincident), Sum(rows.evaluated), Sum(rows.good),
-            Sum(rows.billable), Sum(rows.attended), Sum(rows.finished),
-            group_by=[rows.channel, rows.kind])
         names = ['registered', 'reincident', 'evaluated', 'good',
             'billable', 'attended', 'finished']
+        # Grouped by channel only: the planner cannot tell that a kind
+        # computed from the start has two values, and sorts the whole
+        # month for it instead of hashing a few groups
+        if special:
+            kinds = KINDS
+            sums = [Sum(Case((rows.special == int(k == 'especial'),
+                            getattr(rows, n)), else_=0))
+                for k in kinds for n in names]
+        else:
+            # Every row is routine: no split to pay for on each row
+            kinds = ['rotineiro']
+            sums = [Sum(getattr(rows, n)) for n in names]
         result = defaultdict(lambda: dict.fromkeys(names, 0))
-        if backend.name == 'postgresql':
-            # The planner's estimate of the per-row reincidence probe
-            # triggers JIT compilation, which costs more than it saves
-            cursor.execute('SET LOCAL jit = off')
-        cursor.execute(*query)
-        for channel, kind_, *values in cursor:
-            result[(channel, kind_)] = dict(zip(names, values))
+        cursor.execute(*rows.select(
+                rows.channel, *sums, group_by=[rows.channel]))
+        for channel, *values in cursor:
+            for i, kind_ in enumerate(kinds):
+                result[(channel, kind_)] = dict(zip(
+                        names, values[i * len(names):(i + 1) * len(names)]))
         _COUNTS[key] = result
         _INTERACTIONS[key] = {
             'bill': interactions_bill is not None,
@@ -701,75 +716,99 @@ class Measurement(Workflow, ModelSQL, ModelView):
         Line = pool.get('see.sla.measurement.line')
         Item = pool.get('see.sla.measurement.item')
         Indicator = pool.get('see.sla.indicator')
-        GlosaRow = pool.get('see.sla.glosa')
         Configuration = pool.get('see.sla.configuration')
         config = Configuration(1)
         indicators = Indicator.search([])
-        # Lines and items are written by the computation only
-        with without_check_access():
-            Line.delete([l for m in measurements for l in m.lines])
-            Item.delete([i for m in measurements for i in m.items])
-        line_values, item_values = [], []
         for measurement in measurements:
             if measurement.contract.state == 'draft':
                 raise MeasurementError(gettext(
                         'see_sla.msg_measurement_contract_draft',
                         measurement=measurement.rec_name))
-            _COUNTS.pop(measurement._cache_key(), None)
-            periods = measurement.get_periods()
-            lines = []
-            for indicator in indicators:
-                kinds = measurement.indicator_kinds(indicator, periods)
-                if not kinds:
-                    continue
-                lines.append(measurement.measure(indicator, kinds))
-            for line in lines:
-                line['sequence'] = len(line_values)
-                line_values.append(line)
-            amounts = []
-            for item in measurement.contract.items:
-                registered, billable = measurement.count_billable(item)
-                ordered = measurement.ordered_quantity(item)
-                basis = measurement.contract.billing_basis
-                if basis == 'ordered':
-                    quantity = ordered
-                elif basis == 'capped':
-                    quantity = min(billable, ordered)
-                else:
-                    quantity = billable
-                amount = formulas.round_cents(quantity * item.unit_price)
-                amounts.append((quantity, item.unit_price))
-                item_values.append({
-                        'measurement': measurement.id,
-                        'item': item.id,
-                        'channel': item.channel,
-                        'registered': registered,
-                        'billable': billable,
-                        'ordered': ordered,
-                        'quantity': quantity,
-                        'unit_price': item.unit_price,
-                        'amount': amount,
-                        })
-            total = sum(l['points'] for l in lines)
-            table = formulas.to_decimal(GlosaRow.percentage_for(total))
-            glosa = formulas.to_decimal(
-                table + (measurement.additional_percentage or 0))
-            gross, glosa_amount, net = formulas.amounts(amounts, glosa)
-            measurement.total_points = total
-            measurement.table_percentage = table
-            measurement.glosa_percentage = glosa
-            measurement.gross_amount = gross
-            measurement.glosa_amount = glosa_amount
-            measurement.net_amount = net
-            measurement.over_limit = glosa > config.notice_threshold
-            measurement.computed_date = dt.datetime.now()
-            measurement.computed_by = Transaction().user or None
-            _COUNTS.pop(measurement._cache_key(), None)
-            _INTERACTIONS.pop(measurement._cache_key(), None)
+        # Lines and items are written by the computation only and nothing
+        # refers to them: plain SQL deletes them without the checks and the
+        # clean-up of attachments that ModelSQL.delete does for records
+        # people edit
+        cursor = Transaction().connection.cursor()
+        for Model in [Line, Item]:
+            table = Model.__table__()
+            for sub_ids in grouped_slice(
+                    [m.id for m in measurements], backend.MAX_QUERY_PARAMS):
+                cursor.execute(*table.delete(
+                        where=table.measurement.in_(list(sub_ids))))
+        line_values, item_values = [], []
+        try:
+            for measurement in measurements:
+                cls._compute_values(
+                    measurement, indicators, config, line_values, item_values)
+        finally:
+            for measurement in measurements:
+                for cache in [_COUNTS, _INTERACTIONS, _PERIODS]:
+                    cache.pop(measurement._cache_key(), None)
+        # One INSERT for all the lines: rows of the same columns
+        names = set().union(*line_values)
+        line_values = [dict.fromkeys(names) | v for v in line_values]
         with without_check_access():
             Line.create(line_values)
             Item.create(item_values)
         cls.save(measurements)
+
+    @classmethod
+    def _compute_values(cls, measurement, indicators, config, line_values,
+            item_values):
+        "Set the totals of measurement and add the values of its lines"
+        pool = Pool()
+        GlosaRow = pool.get('see.sla.glosa')
+        for cache in [_COUNTS, _INTERACTIONS, _PERIODS]:
+            cache.pop(measurement._cache_key(), None)
+        periods = measurement.get_periods()
+        _PERIODS[measurement._cache_key()] = periods
+        lines = []
+        for indicator in indicators:
+            kinds = measurement.indicator_kinds(indicator, periods)
+            if not kinds:
+                continue
+            lines.append(measurement.measure(indicator, kinds))
+        for line in lines:
+            line['sequence'] = len(line_values)
+            line_values.append(line)
+        amounts = []
+        for item in measurement.contract.items:
+            registered, billable = measurement.count_billable(item)
+            ordered = measurement.ordered_quantity(item)
+            basis = measurement.contract.billing_basis
+            if basis == 'ordered':
+                quantity = ordered
+            elif basis == 'capped':
+                quantity = min(billable, ordered)
+            else:
+                quantity = billable
+            amount = formulas.round_cents(quantity * item.unit_price)
+            amounts.append((quantity, item.unit_price))
+            item_values.append({
+                    'measurement': measurement.id,
+                    'item': item.id,
+                    'channel': item.channel,
+                    'registered': registered,
+                    'billable': billable,
+                    'ordered': ordered,
+                    'quantity': quantity,
+                    'unit_price': item.unit_price,
+                    'amount': amount,
+                    })
+        total = sum(l['points'] for l in lines)
+        table = formulas.to_decimal(GlosaRow.percentage_for(total))
+        glosa = formulas.to_decimal(
+            table + (measurement.additional_percentage or 0))
+        gross, glosa_amount, net = formulas.amounts(amounts, glosa)
+        measurement.total_points = total
+        measurement.table_percentage = table
+        measurement.glosa_percentage = glosa
+        measurement.gross_amount = gross
+        measurement.glosa_amount = glosa_amount
+        measurement.net_amount = net
+        measurement.over_limit = glosa > config.notice_threshold
+        measurement.computed_date = dt.datetime.now()
+        measurement.computed_by = Transaction().user or None
 
     @classmethod
     @ModelView.button

@@ -1,12 +1,120 @@
 # This file is part of the Central de Atendimento SEE project.
 # The COPYRIGHT file at the top level of this repository contains
 # the full copyright notices and license terms.
-from trytond.tests.test_tryton import ModuleTestCase
+import datetime as dt
+import random
+
+from trytond.modules.see_atendimento.protocol import NOT_RECURRING_STATES
+from trytond.pool import Pool
+from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 
 
 class SeeAtendimentoTestCase(ModuleTestCase):
     "Test See Atendimento module"
     module = 'see_atendimento'
+
+    def assert_reincidence_exact(self):
+        "Compare the stored reincidence with the FCR rule from scratch"
+        pool = Pool()
+        Protocol = pool.get('see.protocol')
+        Configuration = pool.get('see.configuration')
+        window = dt.timedelta(days=Configuration(1).reincidence_days)
+        protocols = Protocol.search([])
+
+        def counted(protocol):
+            return protocol.state not in NOT_RECURRING_STATES
+
+        def earlier(protocol):
+            return [q.start_date for q in protocols
+                if q.requester == protocol.requester
+                and q.service == protocol.service
+                and q.id != protocol.id
+                and q.start_date < protocol.start_date
+                and counted(q)]
+
+        expected = {p.id for p in protocols
+            if p.requester and p.service and counted(p)
+            and any(d >= p.start_date - window for d in earlier(p))}
+        self.assertEqual(
+            {p.id for p in protocols if p.reincident}, expected)
+        self.assertEqual(
+            {p.id for p in Protocol.search([('reincident', '=', True)])},
+            expected)
+        self.assertEqual(
+            {p.id for p in Protocol.search([('reincident', '=', False)])},
+            {p.id for p in protocols} - expected)
+        for protocol in protocols:
+            self.assertEqual(protocol.previous_contact, max(
+                    earlier(protocol), default=None)
+                if protocol.requester and protocol.service else None)
+
+    @with_transaction()
+    def test_reincidence_stored_exact(self):
+        "Test the stored reincidence follows every change exactly"
+        pool = Pool()
+        Protocol = pool.get('see.protocol')
+        Party = pool.get('party.party')
+        Unit = pool.get('see.unit')
+        Service = pool.get('see.service')
+        Classification = pool.get('see.classification')
+        Configuration = pool.get('see.configuration')
+        rng = random.Random(3)
+
+        unit, = Unit.create([{'name': "Unidade", 'code': 'U'}])
+        services = Service.create([{
+                    'name': "Serviço %s" % i, 'code': 'S%s' % i,
+                    'unit': unit.id} for i in range(2)])
+        parties = Party.create([{'name': "Cidadão %s" % i} for i in range(3)])
+        classification = Classification.search([], limit=1)[0]
+        origin = dt.datetime(2024, 3, 1, 9)
+
+        def create(count):
+            return Protocol.create([{
+                        'requester_name': "Cidadão",
+                        'requester': rng.choice(parties).id
+                        if rng.random() > .1 else None,
+                        'service': rng.choice(services).id,
+                        'classification': classification.id,
+                        'agent': 1,
+                        # Whole days make equal starts and window edges
+                        'start_date': origin + dt.timedelta(
+                            days=rng.randrange(60)),
+                        } for _ in range(count)])
+
+        protocols = create(40)
+        self.assert_reincidence_exact()
+
+        Protocol.start(protocols[:30])
+        escalated = protocols[:12]
+        Protocol.mark_escalated(escalated)
+        self.assert_reincidence_exact()
+        Protocol.mark_answered(escalated[:6])
+        Protocol.cancel(protocols[30:35])
+        self.assert_reincidence_exact()
+
+        drafts = protocols[35:]
+        for protocol in drafts:
+            Protocol.write([protocol], {
+                    'requester': rng.choice(parties).id,
+                    'service': rng.choice(services).id,
+                    })
+        Protocol.write(drafts[:2], {
+                'start_date': origin + dt.timedelta(days=15)})
+        Protocol.write(drafts[2:3], {'service': None})
+        self.assert_reincidence_exact()
+
+        protocols = create(10)
+        Protocol.cancel(protocols[:3])
+        self.assert_reincidence_exact()
+
+        configuration = Configuration(1)
+        configuration.reincidence_days = 7
+        configuration.save()
+        self.assert_reincidence_exact()
+
+        # Filled from scratch, as when the column is added, it is the same
+        Protocol.update_previous_contact()
+        self.assert_reincidence_exact()
 
 
 del ModuleTestCase
