@@ -73,6 +73,12 @@ def static_response(directory, filename, headers=None):
 
 
 def user_context(pool):
-    "Set the user's preferences (language) on the transaction context"
+    "Set the user's language on the transaction context, for the messages"
+    # Not User.get_preferences: it reads the groups too, and the long polls
+    # of the pages call this each time they look at the database
     User = pool.get('res.user')
-    return Transaction().set_context(User.get_preferences(context_only=True))
+    Configuration = pool.get('ir.configuration')
+    user, = User.read([Transaction().user], ['language.code'])
+    language = (user['language.'] or {}).get('code')
+    return Transaction().set_context(
+        language=language or Configuration.get_language())

@@ -948,7 +948,10 @@ class Session(ModelSQL, ModelView):
                 Message.post(session, 'system', 'notice', gettext(
                         'see_webchat.msg_accepted', agent=agent_name,
                         number=session.protocol.number))
-        notify.publish(notify.QUEUE_CHANNEL, notify.POSITION_CHANNEL)
+        # The agent's own channel too: its console shows the conversation
+        # at once instead of after the queue's burst delay
+        notify.publish(notify.QUEUE_CHANNEL, notify.POSITION_CHANNEL,
+            notify.agent_channel(user_id))
         return [s.id for s in sessions]
 
     @classmethod
