@@ -7,6 +7,7 @@ import json
 from sql import Literal, Null, Window
 from sql.aggregate import Max
 from sql.conditionals import Case
+from sql.functions import Function
 from sql.operators import IsDistinct, Or
 
 from trytond import backend
@@ -35,6 +36,12 @@ OPEN_STATES = {'draft', 'attending'}
 ENDED_STATES = {'resolved', 'escalated', 'answered', 'closed'}
 # States of attendances left out of the reincidence (FCR), on both sides
 NOT_RECURRING_STATES = ['escalated', 'cancelled']
+
+
+class _SQLiteDateTime(Function):
+    "SQLite's DATETIME(value, modifier): its timestamps are text"
+    __slots__ = ()
+    _function = 'DATETIME'
 
 
 class Protocol(Workflow, ModelSQL, ModelView):
@@ -473,11 +480,16 @@ class Protocol(Workflow, ModelSQL, ModelView):
         is not a failure of the first contact."""
         pool = Pool()
         Configuration = pool.get('see.configuration')
-        window = dt.timedelta(days=Configuration(1).reincidence_days)
+        days = Configuration(1).reincidence_days
+        if backend.name == 'sqlite':
+            # Subtracting an interval from text would give a number there
+            since = _SQLiteDateTime(table.start_date, f'-{days} days')
+        else:
+            since = table.start_date - dt.timedelta(days=days)
         # An earlier contact lies in the window if and only if the latest
         # one does; previous_contact is empty without requester or service
         return (~table.state.in_(NOT_RECURRING_STATES)
-            & (table.previous_contact >= table.start_date - window))
+            & (table.previous_contact >= since))
 
     @classmethod
     def update_previous_contact(cls, groups=None, ids=None):
