@@ -80,6 +80,8 @@ def main():
     parser.add_argument('--events', type=int, default=1000000)
     parser.add_argument('--batch-size', type=int, default=5000,
         help="the connector's --batch-size")
+    parser.add_argument('--timeout', type=float, default=900,
+        help="seconds to wait for the last call before giving up")
     options = parser.parse_args()
     chunks, count, calls, last = build(options.events)
     print(f"{count} events, {calls} calls", flush=True)
@@ -115,6 +117,13 @@ def main():
                 "linkedid = %s AND disposition <> 'in_progress'", (last,))
             if rows[0][0]:
                 break
+            if (process.poll() is not None
+                    or time.perf_counter() - t0 > options.timeout):
+                # Events lost (connection dropped) or connector dead
+                log.flush()
+                with open(log.name) as file:
+                    sys.exit("last call not stored after %.0f s:\n%s" % (
+                            time.perf_counter() - t0, file.read()[-3000:]))
             time.sleep(0.2)
         end = time.perf_counter() - t0
         stored = server.query('SELECT COUNT(*) FROM see_call')[0][0]
@@ -122,7 +131,7 @@ def main():
             f"events/s ({end:.1f} s, {stored} calls stored)")
         print(f"ratio end to end / parse-only: {elapsed / end:.0%}")
         process.terminate()
-        process.wait(30)
+        print(f"connector exit status: {process.wait(60)}")
     finally:
         pbx.stop()
         server.stop()

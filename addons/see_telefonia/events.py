@@ -147,8 +147,10 @@ def normalize(keys, received=None):
 
 def to_datetime(epoch):
     "Naive UTC datetime, as Tryton stores them"
-    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).replace(
-        tzinfo=None)
+    # The same value as fromtimestamp(epoch, utc) without its tzinfo,
+    # several times faster: it is called for every event (deprecated from
+    # Python 3.12, where EPOCH + timedelta(seconds=epoch) is the next best)
+    return dt.datetime.utcfromtimestamp(epoch)
 
 
 def _int(value):
@@ -214,10 +216,10 @@ def apply(result, event, settings):
     Raise MalformedEvent when a call event lacks its identifiers; return
     False for an event that is not handled."""
     name = (event.get('event') or '').lower()
-    time_ = event.get('_time')
-    when = to_datetime(time_) if time_ else None
     if name not in EVENT_NAMES:
         return False
+    time_ = event.get('_time')
+    when = to_datetime(time_) if time_ else None
     if name in {'fullybooted'}:
         result.booted = True
         return True

@@ -1,355 +1,148 @@
-# This file is part of the Central de Atendimento SEE project.
-# The COPYRIGHT file at the top level of this repository contains
-# the full copyright notices and license terms.
 """see-ami-connector: follow one Asterisk PBX and store its calls
 
     see-ami-connector -c trytond.conf -d DATABASE [--server NAME]
 
 The AMI settings (host, port, user, secret, parsing) are read from the
-``see.ami.server`` record.  Events are written in batches; when the
-database is unavailable they are appended to a spool file on local disk
-and written when it is back (ingestion is idempotent).
+``see.ami.server`` record.  Two processes: this one follows the PBX (see
+client.py) and hands the event frames in batches to the writer process
+(see writer.py), which parses and writes them; when the database is
+unavailable they are appended to a spool file on local disk and written
+when it is back (ingestion is idempotent).  A writer that dies makes the
+connector spool what it had not written and exit with status 1.
 """
 import argparse
-import json
+import collections
 import logging
+import multiprocessing
 import os
-import queue
 import signal
 import sys
 import threading
 import time
 
 from .client import AMIConnection
+from .writer import (
+    LOG_FORMAT, Spool, event_of, hide_secret, serve, spool_path)
 
 logger = logging.getLogger('see_telefonia.connector')
+# Frames handed over and not yet written: the reader waits beyond this.
+# A frame's text is about a fifth of the dict the writer makes of it, so
+# this is the memory the previous in-process queue of 200,000 dicts took.
+MAX_PENDING = 1000000
 
 
-class SecretFilter(logging.Filter):
-    "Remove the AMI secret from every log record"
+class Feeder:
+    """Hands events and control messages to the writer process, in order
 
-    def __init__(self, secret):
-        super().__init__()
-        self.secret = secret
+    Events are sent in batches of up to batch_size, at least every
+    batch_wait seconds.  Each batch is kept until the writer acknowledges
+    it (committed or spooled), so the batches of a writer that died can be
+    spooled here: none is lost silently.  A write hanging longer than
+    spool_after sends new events straight to the spool, as before."""
 
-    def filter(self, record):
-        if self.secret:
-            message = record.getMessage()
-            if self.secret in message:
-                record.msg = message.replace(self.secret, '********')
-                record.args = ()
-        return True
-
-
-class Spool:
-    "Events kept on local disk while the database is unavailable"
-
-    def __init__(self, path):
-        self.path = path
-        self.lock = threading.Lock()
-        os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
-
-    def append(self, events):
-        with self.lock, open(self.path, 'a', encoding='utf-8') as file:
-            for event in events:
-                file.write(json.dumps(event) + '\n')
-            file.flush()
-            os.fsync(file.fileno())
-
-    def __bool__(self):
-        return os.path.exists(self.path) and os.path.getsize(self.path) > 0
-
-    def take(self):
-        "Move the spool aside to replay it; new events start a new file"
-        replay = self.path + '.replay'
-        with self.lock:
-            if not os.path.exists(replay) and os.path.exists(self.path):
-                os.replace(self.path, replay)
-        return replay
-
-    def read(self, path, size=2000):
-        batch = []
-        with open(path, encoding='utf-8') as file:
-            for line in file:
-                try:
-                    batch.append(json.loads(line))
-                except ValueError:
-                    logger.warning("skipped broken spool line: %r", line)
-                    continue
-                if len(batch) >= size:
-                    yield batch
-                    batch = []
-        if batch:
-            yield batch
-
-    def pending(self):
-        return bool(self) or os.path.exists(self.path + '.replay')
-
-
-class Writer:
-    "Writes batches of events with the Tryton pool, or spools them"
-
-    def __init__(self, database, server_name, spool_dir, batch_size=5000,
-            batch_wait=0.05, retry=5, spool_after=5):
-        self.database = database
-        self.server_name = server_name
-        self.queue = queue.Queue(maxsize=200000)
+    def __init__(self, conn, busy, spool, batch_size=5000, batch_wait=0.05,
+            spool_after=5, max_pending=MAX_PENDING):
+        self.conn = conn
+        self.busy = busy
+        self.spool = spool
         self.batch_size = batch_size
         self.batch_wait = batch_wait
-        self.retry = retry
-        self.spool_dir = spool_dir
-        self.spool = None
-        self.server = None
-        self.db_up = False
-        self.down_since = None
-        self.state = None
-        self.stopped = threading.Event()
-        self.written = 0
-        self._last_try = 0
-        self._last_status = 0
-        self.connection = None
-        self.busy_since = None
         self.spool_after = spool_after
+        self.max_pending = max_pending
+        self.lock = threading.Lock()
+        self.ready = threading.Condition(self.lock)  # something to send
+        self.room = threading.Condition(self.lock)   # acknowledgements
+        self.items = []
+        self.outbox = []
+        self.pending = collections.OrderedDict()     # seq -> items
+        self.unacked = 0
+        self.seq = 0
+        self.closing = False
+        self.broken = False
 
-    # Database ---------------------------------------------------------
+    def hung(self):
+        busy = self.busy.value
+        return bool(busy) and time.monotonic() - busy > self.spool_after
 
-    def _transaction(self):
-        from trytond.transaction import Transaction
-        self._bound_wait()
-        return Transaction().start(self.database, 0,
-            context={'language': 'pt', 'see_connector': True})
-
-    def _bound_wait(self):
-        """Wait at most spool_after seconds for a database connection
-
-        The connection pool waits 30 s by default for a connection while
-        PostgreSQL refuses them; the events would stay that long in
-        memory instead of the spool."""
-        from trytond import backend
-        try:
-            database = backend.Database(self.database)
-        except Exception:
-            return
-        pool = getattr(database, '_connpool', None)
-        if pool is not None and getattr(pool, 'timeout', 0) > self.spool_after:
-            pool.timeout = self.spool_after
-
-    def load_server(self):
-        "Read the AMI settings; None while the database is unavailable"
-        from trytond.pool import Pool
-        try:
-            if not getattr(self, '_started', False):
-                Pool.start()
-                self._started = True
-            initialised = self.database in Pool.database_list()
-            pool = Pool(self.database)
-            if not initialised:
-                with self._transaction():
-                    pool.init()
-            with self._transaction():
-                Server = pool.get('see.ami.server')
-                domain = [('active', '=', True)]
-                if self.server_name:
-                    domain.append(['OR',
-                            ('name', '=', self.server_name),
-                            ('host', '=', self.server_name)])
-                servers = Server.search(domain, limit=1)
-                if not servers:
-                    logger.error("no active AMI server %s",
-                        self.server_name or '')
-                    return None
-                self.server = servers[0].connector_settings()
-        except Exception as error:
-            logger.warning("database unavailable: %s", error)
-            return None
-        self.spool = Spool(os.path.join(
-                self.spool_dir, 'spool-%s.jsonl' % self.server['id']))
-        self.db_up = True
-        return self.server
-
-    def _write(self, events):
-        from trytond.pool import Pool
-        self.busy_since = time.monotonic()
-        try:
-            with self._transaction():
-                Call = Pool(self.database).get('see.call')
-                Call.ingest(self.server['id'], events)
-        finally:
-            self.busy_since = None
-
-    def sink(self, item):
-        """Called by the AMI reader: queue the item, or spool an event at
-        once when the database has been hanging for spool_after seconds"""
-        busy = self.busy_since
-        if (isinstance(item, dict) and self.spool is not None
-                and busy is not None
-                and time.monotonic() - busy > self.spool_after):
-            self.spool.append([item])
-        else:
-            self.queue.put(item)
-
-    def _call(self, method, *args):
-        from trytond.pool import Pool
-        self.busy_since = time.monotonic()
-        try:
-            with self._transaction():
-                return method(Pool(self.database), *args)
-        finally:
-            self.busy_since = None
-
-    def flush(self, events):
-        if not events:
-            return
-        if self.db_up and not self.spool.pending():
-            try:
-                self._write(events)
-                self.written += len(events)
+    def put(self, item):
+        "Called by the AMI reader for each event"
+        with self.lock:
+            # Backpressure: the reader waits while the writer is behind
+            while (self.unacked >= self.max_pending and not self.hung()
+                    and not self.broken):
+                self.room.wait(0.1)
+            if not self.hung():
+                self.items.append(item)
+                self.unacked += 1
+                if len(self.items) >= self.batch_size:
+                    self.ready.notify()
                 return
-            except Exception as error:
-                self._down(error)
-        self.spool.append(events)
+        self.spool.append([event_of(item)])
 
-    def _down(self, error):
-        if self.db_up:
-            logger.error("database unavailable, spooling events: %s", error)
-        self.db_up = False
-        self._last_try = time.monotonic()
+    def control(self, message):
+        "A message for the writer, after the events already put"
+        with self.lock:
+            self._cut()
+            self.outbox.append(message)
+            self.ready.notify()
 
-    def recover(self):
-        "Try the database again; write the spool back when it answers"
-        if self.db_up and not self.spool.pending():
-            return
-        if time.monotonic() - self._last_try < self.retry:
-            return
-        self._last_try = time.monotonic()
-        try:
-            self._write([])
-            while self.spool.pending():
-                replay = self.spool.take()
-                if os.path.exists(replay):
-                    for batch in self.spool.read(replay):
-                        self._write(batch)
-                        self.written += len(batch)
-                    os.remove(replay)
-            self.db_up = True
-            logger.info("database back, spool written")
-            self.report_state(force=True)
-        except Exception as error:
-            self._down(error)
+    def _cut(self):
+        if self.items:
+            self.seq += 1
+            self.pending[self.seq] = self.items
+            self.outbox.append(('events', self.seq, self.items))
+            self.items = []
 
-    def report_state(self, force=False):
-        "Tell the database the connection's state (and maybe an incident)"
-        if not self.db_up or self.state is None:
-            return
-        now = time.monotonic()
-        if not force and now - self._last_status < 5:
-            return
-        self._last_status = now
-        import datetime as dt
-        down = None
-        if self.down_since is not None:
-            down = dt.datetime.now() - dt.timedelta(
-                seconds=time.monotonic() - self.down_since)
-        try:
-            self._call(lambda pool, s, d: pool.get('see.ami.server')
-                .set_status(self.server['id'], s, d), self.state, down)
-        except Exception as error:
-            self._down(error)
-
-    def originate(self):
-        if not self.db_up or self.connection is None \
-                or self.connection.state != 'ready':
-            return
-        try:
-            requests = self._call(lambda pool: pool.get(
-                    'see.telephony.originate').take_pending(
-                    self.server['id']))
-        except Exception as error:
-            self._down(error)
-            return
-        for request in requests:
-            keys = {
-                'ActionID': 'originate-%d' % request['id'],
-                'Channel': request['channel'],
-                'Context': request['context'],
-                'Exten': request['exten'],
-                'Priority': '1',
-                'Async': 'true',
-                'Timeout': '30000',
-                'Variable': 'SEE_PROTOCOL=%s' % request['protocol'],
-                }
-            if not self.connection.send('Originate', keys):
-                self.queue.put(('originate', request['id'], False,
-                        'not sent: connection lost'))
-
-    # Loop -------------------------------------------------------------
+    def acknowledge(self, seqs):
+        with self.lock:
+            for seq in seqs:
+                items = self.pending.pop(seq, None)
+                if items is not None:
+                    self.unacked -= len(items)
+            self.room.notify_all()
 
     def run(self):
-        events = []
-        deadline = None
-        last_jobs = time.monotonic()
-        while not self.stopped.is_set() or not self.queue.empty():
-            timed_out = False
+        "Sender thread: the pipe may block, the reader does not"
+        while True:
+            with self.lock:
+                if (not self.outbox and not self.closing
+                        and len(self.items) < self.batch_size):
+                    self.ready.wait(self.batch_wait)
+                self._cut()
+                messages, self.outbox = self.outbox, []
+                closing = self.closing
             try:
-                item = self.queue.get(timeout=self.batch_wait)
-            except queue.Empty:
-                item, timed_out = None, True
-            # Take the events already queued without waiting for each
-            while isinstance(item, dict):
-                events.append(item)
-                if len(events) >= self.batch_size:
-                    item = None
-                    break
-                try:
-                    item = self.queue.get_nowait()
-                except queue.Empty:
-                    item = None
-            if events and deadline is None:
-                deadline = time.monotonic() + self.batch_wait
-            if isinstance(item, tuple):
-                self.flush(events)
-                events, deadline = [], None
-                self.control(item)
-            if events and (len(events) >= self.batch_size or timed_out
-                    or time.monotonic() >= deadline):
-                self.flush(events)
-                events, deadline = [], None
-            if time.monotonic() - last_jobs >= 1:
-                last_jobs = time.monotonic()
-                self.recover()
-                self.report_state()
-                self.originate()
-        self.flush(events)
+                for message in messages:
+                    self.conn.send(message)
+                if closing:
+                    self.conn.send(('stop',))
+                    return
+            except OSError as error:
+                logger.error("writer process unreachable: %s", error)
+                with self.lock:
+                    self.broken = True
+                    self.room.notify_all()
+                return
 
-    def control(self, item):
-        kind = item[0]
-        if kind == 'state':
-            self.state = item[1]
-            if item[1] == 'ready':
-                self.down_since = None
-            elif self.down_since is None:
-                self.down_since = time.monotonic()
-                if item[1] == 'disconnected':
-                    self._lost_requests()
-            self.report_state(force=True)
-        elif kind == 'originate':
-            _, request_id, ok, message = item
-            if self.db_up:
-                try:
-                    self._call(lambda pool: pool.get(
-                            'see.telephony.originate').set_result(
-                            request_id, ok, message))
-                except Exception as error:
-                    self._down(error)
+    def close(self):
+        "Send what is left, then ask the writer to stop"
+        with self.lock:
+            self.closing = True
+            self.ready.notify()
 
-    def _lost_requests(self):
-        if not self.db_up:
-            return
-        try:
-            self._call(lambda pool: pool.get(
-                    'see.telephony.originate').lost(self.server['id']))
-        except Exception as error:
-            self._down(error)
+    def rescue(self):
+        "Spool the events the writer did not acknowledge; return how many"
+        with self.lock:
+            self._cut()
+            batches = list(self.pending.values())
+            self.pending.clear()
+            self.outbox = []
+            self.unacked = 0
+            self.broken = True
+            self.room.notify_all()
+        events = [event_of(i) for items in batches for i in items]
+        self.spool.append(events)
+        return len(events)
 
 
 def parse_args(argv=None):
@@ -380,55 +173,119 @@ def parse_args(argv=None):
 def main(argv=None):
     options = parse_args(argv)
     logging.basicConfig(level=options.log_level.upper(),
-        format='%(asctime)s %(levelname)s %(name)s %(message)s',
-        stream=sys.stderr)
-    from trytond import config
-    config.update_etc(options.configfile)
+        format=LOG_FORMAT, stream=sys.stderr)
     if not options.database:
         sys.exit("see-ami-connector: give the database with -d")
-    writer = Writer(options.database, options.server, options.spool,
-        batch_size=options.batch_size, batch_wait=options.batch_wait,
-        retry=options.db_retry, spool_after=options.spool_after)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *a: stop.set())
     signal.signal(signal.SIGINT, lambda *a: stop.set())
+    # spawn: the writer must not inherit the threads of this process
+    context = multiprocessing.get_context('spawn')
+    inbox, to_writer = context.Pipe(duplex=False)
+    from_writer, outbox = context.Pipe(duplex=False)
+    busy = context.Value('d', 0.0, lock=False)
+    writer = context.Process(target=serve, name='see-ami-writer', args=(
+            {k: getattr(options, k) for k in ['configfile', 'database',
+                    'server', 'spool', 'batch_size', 'batch_wait',
+                    'db_retry', 'spool_after', 'log_level']},
+            inbox, outbox, busy))
+    writer.start()
+    # Only the writer keeps these ends: a dead side shows as end of pipe
+    inbox.close()
+    outbox.close()
+
+    def receive(timeout):
+        "A message of the writer, None after timeout, False when it ended"
+        try:
+            if from_writer.poll(timeout):
+                return from_writer.recv()
+        except (EOFError, OSError):
+            return False
+        return None if writer.is_alive() else False
+
     server = None
     while server is None and not stop.is_set():
-        server = writer.load_server()
-        if server is None:
-            stop.wait(options.db_retry)
+        message = receive(0.2)
+        if message is False:
+            logger.error("writer process ended (exit code %s)",
+                writer.exitcode)
+            return 1
+        if message and message[0] == 'server':
+            server = message[1]
     if server is None:
+        to_writer.send(('stop',))
+        writer.join(30)
         return 0
-    secret_filter = SecretFilter(server['secret'])
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(secret_filter)
+    hide_secret(server['secret'])
+    feeder = Feeder(to_writer, busy,
+        Spool(spool_path(options.spool, server['id'])),
+        batch_size=options.batch_size, batch_wait=options.batch_wait,
+        spool_after=options.spool_after)
 
     def on_response(response):
         action_id = response.keys.get('ActionID', '')
         if action_id.startswith('originate-'):
-            writer.queue.put(('originate', int(action_id.split('-')[1]),
+            feeder.control(('originate', int(action_id.split('-')[1]),
                     not response.is_error(), response.keys.get('Message')))
 
     connection = AMIConnection(server['host'], server['port'],
-        server['user'], server['secret'], writer.sink,
-        on_state=lambda state: writer.queue.put(('state', state)),
+        server['user'], server['secret'], feeder.put,
+        on_state=lambda state: feeder.control(('state', state)),
         on_response=on_response,
         ping_interval=options.ping_interval,
         ping_timeout=options.ping_timeout,
         backoff_base=options.backoff_base,
-        backoff_cap=options.backoff_cap)
-    writer.connection = connection
+        backoff_cap=options.backoff_cap,
+        raw_frames=True)
+
+    def handle(message):
+        if message[0] == 'ack':
+            feeder.acknowledge(message[1])
+        elif message[0] == 'originate':
+            _, request_id, keys = message
+            if not connection.send('Originate', keys):
+                feeder.control(('originate', request_id, False,
+                        'not sent: connection lost'))
+
     ami = threading.Thread(target=connection.run, name='ami', daemon=True)
-    write = threading.Thread(target=writer.run, name='writer')
+    sender = threading.Thread(target=feeder.run, name='sender', daemon=True)
     ami.start()
-    write.start()
-    stop.wait()
+    sender.start()
+    status = 0
+    while not stop.is_set():
+        message = receive(0.2)
+        if message is False:
+            logger.error("writer process ended (exit code %s), stopping",
+                writer.exitcode)
+            status = 1
+            break
+        if message:
+            handle(message)
     logger.info("stopping")
     connection.stop()
     ami.join(5)
-    writer.stopped.set()
-    write.join(30)
-    return 0
+    feeder.close()
+    # The writer writes what it was sent, acknowledges it and ends
+    deadline = time.monotonic() + 30
+    while status == 0 and time.monotonic() < deadline:
+        message = receive(min(0.2, max(0, deadline - time.monotonic())))
+        if message is False:
+            break
+        if message:
+            handle(message)
+    writer.join(max(0, deadline - time.monotonic()))
+    if writer.is_alive():
+        logger.error("writer process still busy, killed")
+        writer.kill()
+        writer.join()
+        status = 1
+    elif writer.exitcode:
+        status = 1
+    spooled = feeder.rescue()
+    if spooled:
+        logger.error("%d events not written by the writer process "
+            "kept in the spool", spooled)
+    return status
 
 
 if __name__ == '__main__':

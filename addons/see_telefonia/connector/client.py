@@ -35,12 +35,8 @@ def parse_event(pack):
 
     Keys are lower-cased in the same pass that splits the lines; the last
     value of a repeated key wins, as with asterisk.ami.Event."""
-    data = {}
-    for line in pack.splitlines():
-        key, sep, value = line.partition(': ')
-        if sep:
-            data[key.lower()] = value
-    return data
+    return {key.lower(): value for key, sep, value
+        in [line.partition(': ') for line in pack.splitlines()] if sep}
 
 
 class Client(AMIClient):
@@ -48,12 +44,22 @@ class Client(AMIClient):
 
     The wire (banner, framing, actions, responses) stays asterisk-ami's;
     events go straight to on_event_data as normalized dicts, without
-    building an asterisk.ami.Event first."""
+    building an asterisk.ami.Event first.  With on_event_frame, the
+    frames of plain events (neither FullyBooted nor the answer to an
+    action) are handed over unparsed: the writer process parses them."""
     on_event_data = None
+    on_event_frame = None
 
     def fire_recv_pack(self, pack):
         if (self.on_event_data is not None
                 and pack[:6].lower() == 'event:'):
+            if self.on_event_frame is not None:
+                lower = pack.lower()
+                if ('\nactionid:' not in lower
+                        and not lower[6:].lstrip().startswith(
+                            'fullybooted')):
+                    self.on_event_frame(pack)
+                    return
             data = parse_event(pack)
             if data.get('event'):
                 self.on_event_data(data)
@@ -80,13 +86,16 @@ class AMIConnection:
     """One PBX: connects, logs in, pings and feeds events to sink
 
     sink(event) receives normalized events (see events.normalize), and
-    the synthetic ``SEEResync`` event after a resynchronisation.
-    on_state(state) is called on every change of state."""
+    the synthetic ``SEEResync`` event after a resynchronisation; with
+    raw_frames, the plain events come as their frame's text, or (text,
+    reception time) when the frame has no Timestamp (see
+    writer.event_of).  on_state(state) is called on every change of
+    state."""
 
     def __init__(self, host, port, user, secret, sink, on_state=None,
             on_response=None, ping_interval=10, ping_timeout=5,
             login_timeout=5, backoff_base=1, backoff_cap=60,
-            buffer_size=8192):
+            buffer_size=8192, raw_frames=False):
         self.host = host
         self.port = port
         self.user = user
@@ -100,6 +109,7 @@ class AMIConnection:
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self.buffer_size = buffer_size
+        self.raw_frames = raw_frames
         self.state = DISCONNECTED
         self.client = None
         self.stopped = threading.Event()
@@ -175,6 +185,9 @@ class AMIConnection:
             on_disconnect=self._on_disconnect)
         client.on_event_data = (
             lambda data: self._on_event_data(client, data))
+        if self.raw_frames:
+            client.on_event_frame = (
+                lambda pack: self._on_event_frame(client, pack))
         try:
             client.connect()
         except OSError as error:
@@ -268,6 +281,14 @@ class AMIConnection:
         data = ami_events.normalize(event.keys, time.time())
         data['event'] = event.name
         self._on_event_data(source, data)
+
+    def _on_event_frame(self, source, pack):
+        if source is not self.client:
+            return
+        if 'Timestamp: ' in pack:
+            self.sink(pack)
+        else:
+            self.sink((pack, time.time()))
 
     def _on_event_data(self, source, data):
         if source is not self.client:
