@@ -15,15 +15,22 @@ def phone_region():
     return Pool().get('see.configuration').get_phone_region()
 
 
-def normalize_phone(value, region='BR'):
-    "Return the phone in E.164 or None if it is not a valid number"
+def parse_phone(value, region=None):
+    """Return the phonenumbers number of value read in region, or None if it
+    is not a valid number"""
     if not value:
         return None
     try:
         number = phonenumbers.parse(value, region)
     except NumberParseException:
         return None
-    if not phonenumbers.is_valid_number(number):
+    return number if phonenumbers.is_valid_number(number) else None
+
+
+def normalize_phone(value, region='BR'):
+    "Return the phone in E.164 or None if it is not a valid number"
+    number = parse_phone(value, region)
+    if number is None:
         return None
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
 
@@ -51,11 +58,7 @@ class ContactMechanism(metaclass=PoolMeta):
         # the party's addresses need not be read for one (requesters are
         # stored in E.164)
         if value and value.startswith('+'):
-            try:
-                number = phonenumbers.parse(value)
-            except NumberParseException:
-                return None
-            return number if phonenumbers.is_valid_number(number) else None
+            return parse_phone(value)
         return super()._parse_phonenumber(value)
 
 
