@@ -123,6 +123,8 @@ class Settings:
 
 @functools.lru_cache(maxsize=100000)
 def _e164(number, region):
+    # Not see_atendimento's normalize_phone: importing that module would
+    # load the web stack before the connector has read its configuration
     if phonenumbers is not None:
         try:
             parsed = phonenumbers.parse(number, region)
@@ -134,14 +136,19 @@ def _e164(number, region):
     return number
 
 
+def event_time(stamp, received=None):
+    "The epoch of an event: its Timestamp, else received"
+    try:
+        return float(stamp) if stamp else received
+    except ValueError:
+        return received
+
+
 def normalize(keys, received=None):
     "Return an event dict with lower-cased keys and its time"
     event = {k.lower(): v for k, v in keys.items()}
-    stamp = event.get('timestamp')
-    try:
-        event['_time'] = float(stamp) if stamp else float(received)
-    except (TypeError, ValueError):
-        event['_time'] = float(received) if received else None
+    event['_time'] = event_time(event.get('timestamp'),
+        float(received) if received else None)
     return event
 
 

@@ -293,11 +293,8 @@ class AMIConnection:
     def _on_event_data(self, source, data):
         if source is not self.client:
             return
-        stamp = data.get('timestamp')
-        try:
-            data['_time'] = float(stamp) if stamp else time.time()
-        except ValueError:
-            data['_time'] = time.time()
+        data['_time'] = ami_events.event_time(
+            data.get('timestamp'), time.time())
         name = data['event'].lower()
         resync = self._resync
         if resync and data.get('actionid') == resync[0]:

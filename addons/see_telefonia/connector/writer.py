@@ -33,6 +33,7 @@ import threading
 import time
 from contextlib import contextmanager
 
+from ..events import event_time
 from .client import parse_event
 
 logger = logging.getLogger('see_telefonia.connector')
@@ -73,13 +74,9 @@ def event_of(item):
     if not data.get('event'):
         logger.warning("skipped malformed frame: %r", pack)
         return None
-    stamp = data.get('timestamp')
-    try:
-        data['_time'] = float(stamp) if stamp else received
-    except ValueError:
-        data['_time'] = None
+    data['_time'] = event_time(data.get('timestamp'), received)
     if data['_time'] is None:
-        data['_time'] = received or time.time()
+        data['_time'] = time.time()
     return data
 
 
