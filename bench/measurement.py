@@ -136,7 +136,6 @@ def main():
 
 def fill(pool, cursor, count):
     "Insert the protocols and their context with plain SQL"
-    ModelData = pool.get('ir.model.data')
     cursor.execute("INSERT INTO see_unit (name, code, active, create_uid, "
         "create_date) VALUES ('Unidade', 'U', true, 0, now()) RETURNING id")
     unit, = cursor.fetchone()

@@ -934,7 +934,6 @@ class MeasurementLine(_LockedByMeasurement, ModelSQL, ModelView):
             getattr(self, '%s_domain' % which) or '[]')
 
     def _records_action(self, which):
-        label = {'numerator': "Numerator", 'denominator': "Denominator"}
         return {
             'res_model': self.records_model,
             'pyson_domain': getattr(self, '%s_domain' % which) or '[]',

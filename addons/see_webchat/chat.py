@@ -31,7 +31,6 @@ from trytond.model import (
     Index, ModelSQL, ModelView, Unique, fields, sequence_ordered)
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Eval
 from trytond.rpc import RPC
 from trytond.transaction import Transaction, without_check_access
 

@@ -146,7 +146,6 @@ class SeeWebchatTestCase(ModuleTestCase):
     def test_limits(self):
         "Message size, session and address rates"
         pool = Pool()
-        Session = pool.get('see.chat.session')
         Message = pool.get('see.chat.message')
         Configuration = pool.get('see.chat.configuration')
         _, service, _, _ = _catalog()
