@@ -8,6 +8,7 @@ from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval
+from trytond.rpc import RPC
 from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import EscalationError
@@ -104,6 +105,8 @@ class Escalation(Workflow, ModelSQL, ModelView):
                 Index(t, (t.unit, Index.Equality())),
                 })
         cls._order = [('request_date', 'ASC'), ('id', 'ASC')]
+        # The board's move, for the other clients of the second level
+        cls.__rpc__['move'] = RPC(readonly=False, instantiate=0)
         cls._transitions |= {
             ('new', 'analysis'),
             ('analysis', 'forwarded'),
@@ -212,6 +215,13 @@ class Escalation(Workflow, ModelSQL, ModelView):
                         } for e in escalations])
 
     @classmethod
+    def write(cls, *args):
+        # As on protocols: no queries for the workflow's write of no record
+        if not any(args[::2]):
+            return
+        super().write(*args)
+
+    @classmethod
     def create(cls, vlist):
         escalations = super().create(vlist)
         for escalation in escalations:
@@ -219,13 +229,23 @@ class Escalation(Workflow, ModelSQL, ModelView):
         return escalations
 
     @classmethod
+    def _record_step(cls, escalations, state, step):
+        """Save the state with who took the step and when: one write, and
+        the records show the state so the transition does not write it
+        again"""
+        now = dt.datetime.now()
+        user = Transaction().user
+        for escalation in escalations:
+            escalation.state = state
+            setattr(escalation, f'{step}_by', user)
+            setattr(escalation, f'{step}_date', now)
+        cls.save(escalations)
+
+    @classmethod
     @ModelView.button
     @Workflow.transition('analysis')
     def analyse(cls, escalations):
-        cls.write(escalations, {
-                'analysis_by': Transaction().user,
-                'analysis_date': dt.datetime.now(),
-                })
+        cls._record_step(escalations, 'analysis', 'analysis')
         cls.log_event(escalations, 'escalation_analysis')
 
     @classmethod
@@ -237,10 +257,7 @@ class Escalation(Workflow, ModelSQL, ModelView):
                 raise EscalationError(gettext(
                         'see_atendimento.msg_escalation_forward_unit',
                         escalation=escalation.rec_name))
-        cls.write(escalations, {
-                'forwarded_by': Transaction().user,
-                'forwarded_date': dt.datetime.now(),
-                })
+        cls._record_step(escalations, 'forwarded', 'forwarded')
         for escalation in escalations:
             cls.log_event([escalation], 'escalation_forward',
                 escalation.forwarded_unit.rec_name)
@@ -256,21 +273,16 @@ class Escalation(Workflow, ModelSQL, ModelView):
                 raise EscalationError(gettext(
                         'see_atendimento.msg_escalation_answer_required',
                         escalation=escalation.rec_name))
-        cls.write(escalations, {
-                'answered_by': Transaction().user,
-                'answered_date': dt.datetime.now(),
-                })
+        cls._record_step(escalations, 'answered', 'answered')
         for escalation in escalations:
             cls.log_event([escalation], 'escalation_answer', escalation.answer)
+        answers = {}
+        for escalation in escalations:
+            if escalation.protocol.state == 'escalated':
+                answers.setdefault(escalation.protocol.id, escalation.answer)
         with without_check_access():
-            protocols = Protocol.browse(
-                {e.protocol.id for e in escalations
-                    if e.protocol.state == 'escalated'})
-            Protocol.mark_answered(protocols)
-            for escalation in escalations:
-                protocol = escalation.protocol
-                if not protocol.answer:
-                    Protocol.write([protocol], {'answer': escalation.answer})
+            protocols = Protocol.browse(answers)
+            Protocol.mark_answered(protocols, answers)
         for protocol in protocols:
             cls.notify_answer(protocol)
 
@@ -289,15 +301,14 @@ class Escalation(Workflow, ModelSQL, ModelView):
     @ModelView.button
     @Workflow.transition('returned')
     def return_(cls, escalations):
-        cls.write(escalations, {
-                'returned_by': Transaction().user,
-                'returned_date': dt.datetime.now(),
-                })
+        cls._record_step(escalations, 'returned', 'returned')
         cls.log_event(escalations, 'escalation_return')
 
     @classmethod
-    def move(cls, escalations, state):
-        "Move escalations to state through its workflow method"
+    def move(cls, escalations, state, values=None):
+        """Move escalations to state through its workflow method, writing
+        first what the step needs that values gives: the answer to answer,
+        the unit to forward to"""
         methods = {
             'analysis': cls.analyse,
             'forwarded': cls.forward,
@@ -313,4 +324,10 @@ class Escalation(Workflow, ModelSQL, ModelView):
                         from_=escalation.state_string,
                         to=dict(cls.fields_get(['state'])['state']
                             ['selection'])[state]))
+        step_fields = {'answered': 'answer', 'forwarded': 'forwarded_unit'}
+        values = {k: v for k, v in (values or {}).items()
+            if k == step_fields.get(state)}
+        if values:
+            cls.write(escalations, values)
+            escalations = cls.browse(escalations)
         methods[state](escalations)

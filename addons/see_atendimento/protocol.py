@@ -16,6 +16,7 @@ from trytond.model import (
     Index, ModelSQL, ModelView, Unique, Workflow, fields)
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, If
+from trytond.rpc import RPC
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
@@ -172,6 +173,8 @@ class Protocol(Workflow, ModelSQL, ModelView):
                 Index(t, (t.agent, Index.Equality())),
                 })
         cls._order = [('start_date', 'DESC'), ('id', 'DESC')]
+        cls.__rpc__['escalate_to_see'] = RPC(readonly=False, instantiate=0,
+            result=lambda escalations: [e.id for e in escalations])
         cls._transitions |= {
             ('draft', 'attending'),
             ('draft', 'cancelled'),
@@ -198,6 +201,10 @@ class Protocol(Workflow, ModelSQL, ModelView):
                     'icon': 'tryton-forward',
                     'depends': ['state'],
                     },
+                # What the wizard of escalate does, in one call for the
+                # agents' consoles and other systems; its groups are the
+                # button's and it explains itself a wrong state
+                'escalate_to_see': {},
                 'close': {
                     'invisible': ~Eval('state').in_(['resolved', 'answered']),
                     'icon': 'tryton-ok',
@@ -360,6 +367,11 @@ class Protocol(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def write(cls, *args):
+        # The transitions save their state with their other fields; the
+        # workflow then writes the state of no record, which would still
+        # cost an UPDATE and a history query
+        if not any(args[::2]):
+            return
         super().write(*args)
         requester_fields = {'requester_name', 'requester_phone',
             'requester_cpf', 'requester'}
@@ -648,6 +660,16 @@ class Protocol(Workflow, ModelSQL, ModelView):
                         protocol=protocol.rec_name))
 
     @classmethod
+    def _end(cls, protocols, state):
+        """Save the end of the contact with its state: one write, and the
+        records show the state so the transition does not write it again"""
+        now = dt.datetime.now()
+        for protocol in protocols:
+            protocol.state = state
+            protocol.end_date = now
+        cls.save(protocols)
+
+    @classmethod
     @ModelView.button
     @Workflow.transition('attending')
     def start(cls, protocols):
@@ -663,13 +685,41 @@ class Protocol(Workflow, ModelSQL, ModelView):
                 raise ProtocolError(gettext(
                         'see_atendimento.msg_protocol_answer_required',
                         protocol=protocol.rec_name))
-        cls.write(protocols, {'end_date': dt.datetime.now()})
+        cls._end(protocols, 'resolved')
         cls.log_event(protocols, 'resolve')
 
     @classmethod
     @ModelView.button_action('see_atendimento.wizard_protocol_escalate')
     def escalate(cls, protocols):
         pass
+
+    @classmethod
+    @ModelView.button
+    def escalate_to_see(cls, protocols, question=None,
+            request_kb_update=False):
+        """Send the question about protocols in attendance to SEE-PE's
+        second level and return the escalations"""
+        pool = Pool()
+        Escalation = pool.get('see.protocol.escalation')
+        if not protocols:
+            return []
+        question = (question or '').strip()
+        if not question:
+            raise ProtocolError(gettext(
+                    'see_atendimento.msg_protocol_question_required',
+                    protocol=protocols[0].rec_name))
+        for protocol in protocols:
+            if protocol.state != 'attending':
+                raise ProtocolError(gettext(
+                        'see_atendimento.msg_protocol_escalate_state',
+                        protocol=protocol.rec_name,
+                        state=protocol.state_string))
+        cls.mark_escalated(protocols)
+        return Escalation.create([{
+                    'protocol': p.id,
+                    'question': question,
+                    'request_kb_update': bool(request_kb_update),
+                    } for p in protocols])
 
     @classmethod
     @Workflow.transition('escalated')
@@ -681,11 +731,19 @@ class Protocol(Workflow, ModelSQL, ModelView):
                         'see_atendimento.msg_protocol_service_required',
                         protocol=protocol.rec_name))
         # The escalation logs this step, with the question asked
-        cls.write(protocols, {'end_date': dt.datetime.now()})
+        cls._end(protocols, 'escalated')
 
     @classmethod
     @Workflow.transition('answered')
-    def mark_answered(cls, protocols):
+    def mark_answered(cls, protocols, answers=None):
+        """Mark that SEE-PE answered; answers gives, by protocol id, the
+        answer for the protocols that have none yet"""
+        answers = answers or {}
+        for protocol in protocols:
+            protocol.state = 'answered'
+            if not protocol.answer and answers.get(protocol.id):
+                protocol.answer = answers[protocol.id]
+        cls.save(protocols)
         cls.log_event(protocols, 'answered')
 
     @classmethod
@@ -694,6 +752,7 @@ class Protocol(Workflow, ModelSQL, ModelView):
     def close(cls, protocols):
         now = dt.datetime.now()
         for protocol in protocols:
+            protocol.state = 'closed'
             protocol.closed_date = now
             if protocol.survey_score is not None and not protocol.survey_date:
                 protocol.survey_date = now
@@ -711,7 +770,7 @@ class Protocol(Workflow, ModelSQL, ModelView):
     @ModelView.button
     @Workflow.transition('cancelled')
     def cancel(cls, protocols):
-        cls.write(protocols, {'end_date': dt.datetime.now()})
+        cls._end(protocols, 'cancelled')
         cls.log_event(protocols, 'cancel')
 
     @classmethod
@@ -827,13 +886,7 @@ class Escalate(Wizard):
 
     def transition_escalate(self):
         pool = Pool()
-        Escalation = pool.get('see.protocol.escalation')
         Protocol = pool.get('see.protocol')
-        protocol = self.record
-        Protocol.mark_escalated([protocol])
-        Escalation.create([{
-                    'protocol': protocol.id,
-                    'question': self.start.question,
-                    'request_kb_update': self.start.request_kb_update,
-                    }])
+        Protocol.escalate_to_see([self.record], self.start.question,
+            self.start.request_kb_update)
         return 'end'

@@ -156,9 +156,6 @@ def board_move(request, pool):
             values['answer'] = str(data['answer'])
         if state == 'forwarded' and data.get('forwarded_unit'):
             values['forwarded_unit'] = int(data['forwarded_unit'])
-        if values:
-            Escalation.write(escalations, values)
-            escalations = Escalation.browse(escalations)
-        Escalation.move(escalations, state)
+        Escalation.move(escalations, state, values)
         escalation, = Escalation.browse(escalations)
         return json_response({'card': _card(escalation)})

@@ -1077,7 +1077,6 @@ class Session(ModelSQL, ModelView):
         its answer and the citizen is told"""
         pool = Pool()
         Protocol = pool.get('see.protocol')
-        Escalation = pool.get('see.protocol.escalation')
         Message = pool.get('see.chat.message')
         check_agent()
         sessions = cls._lock_fresh(sessions)
@@ -1095,11 +1094,7 @@ class Session(ModelSQL, ModelView):
                         'description': (session._transcript('citizen')
                             or question),
                         })
-                Protocol.mark_escalated([protocol])
-                Escalation.create([{
-                            'protocol': protocol.id,
-                            'question': question,
-                            }])
+                Protocol.escalate_to_see([protocol], question)
                 Message.post(session, 'system', 'escalation', gettext(
                         'see_webchat.msg_escalated_citizen',
                         number=protocol.number))
