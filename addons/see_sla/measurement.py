@@ -5,7 +5,7 @@ import datetime as dt
 from collections import defaultdict, namedtuple
 from decimal import Decimal
 
-from sql import Cast, Literal, Null
+from sql import Literal, Null
 from sql.aggregate import Count, Max, Sum
 from sql.conditionals import Case, Greatest, Least
 from sql.functions import Extract
@@ -36,6 +36,8 @@ _COUNTS = {}
 _INTERACTIONS = {}
 # Periods of a measurement being computed: every indicator asks for them
 _PERIODS = {}
+# Indicators of a measurement being computed: the settings are read from them
+_INDICATORS = {}
 LOCKED = {'validated', 'closed'}
 # Fields that may still be written on a validated measurement
 WRITABLE_LOCKED = {'state', 'validated_by', 'validated_date',
@@ -343,7 +345,13 @@ class Measurement(Workflow, ModelSQL, ModelView):
         "Return the active indicator of source, for its settings"
         pool = Pool()
         Indicator = pool.get('see.sla.indicator')
-        indicators = Indicator.search([('source', '=', source)], limit=1)
+        key = self._cache_key()
+        if key in _INDICATORS:
+            # The same active indicators in the same order as a search
+            indicators = [
+                i for i in _INDICATORS[key] if i.source == source][:1]
+        else:
+            indicators = Indicator.search([('source', '=', source)], limit=1)
         return indicators[0] if indicators else None
 
     def _webchat_settings(self):
@@ -435,51 +443,54 @@ class Measurement(Workflow, ModelSQL, ModelView):
         irae_interactions = (p.id.in_(interactions_irae)
             if interactions_irae is not None else Literal(True))
         billable = Protocol._billable_condition(p, c)
-        finished = (attended & in_time & ~awaiting
+        # attended holds whenever in_time does, in both readings of the
+        # awaiting SEE-PE: no need to test it again
+        finished = (in_time & ~awaiting
             & (c.outcome == 'resolved')
             & p.state.in_(['resolved', 'closed'])
             & irae_interactions)
-        webchat_bill = billable & attended & bill_interactions
-
-        def flag(condition, name):
-            return Cast(Case((condition, 1), else_=0), 'INTEGER').as_(name)
-
-        rows = p.join(c, 'LEFT', condition=p.classification == c.id
+        conditions = {
+            'registered': None,
+            'reincident': Protocol.reincident_condition(p),
+            'evaluated': p.survey_score != Null,
+            'good': p.survey_score > good_score,
+            'billable': billable & ((p.channel != 'webchat')
+                | (attended & bill_interactions)),
+            'attended': attended,
+            'finished': finished,
+            }
+        names = list(conditions)
+        # Each condition is tested once per row by the aggregate's filter:
+        # no per-row flags to cast and sum
+        counts = [Count(filter_=condition) if condition is not None
+            else Count() for condition in conditions.values()]
+        if special:
+            # The month and its special part, the routine one by difference:
+            # the range test comes first and spares the other conditions on
+            # the routine rows. Grouped by channel only, as the planner
+            # would sort the month for a kind computed from the start.
+            in_special = self._in_ranges(p.start_date, special)
+            counts += [Count(filter_=in_special & condition)
+                if condition is not None else Count(filter_=in_special)
+                for condition in conditions.values()]
+        query = p.join(c, 'LEFT', condition=p.classification == c.id
             ).join(escalated, 'LEFT', condition=escalated.protocol == p.id
             ).select(
-                p.channel.as_('channel'),
-                flag(self._in_ranges(p.start_date, special), 'special'),
-                flag(Literal(True), 'registered'),
-                flag(Protocol.reincident_condition(p), 'reincident'),
-                flag(p.survey_score != Null, 'evaluated'),
-                flag(p.survey_score > good_score, 'good'),
-                flag(Case((p.channel == 'webchat', webchat_bill),
-                        else_=billable), 'billable'),
-                flag(attended, 'attended'),
-                flag(finished, 'finished'),
+                p.channel, *counts,
                 where=(p.start_date >= month[0]) & (p.start_date < month[1])
-                & (p.state != 'cancelled'))
-        names = ['registered', 'reincident', 'evaluated', 'good',
-            'billable', 'attended', 'finished']
-        # Grouped by channel only: the planner cannot tell that a kind
-        # computed from the start has two values, and sorts the whole
-        # month for it instead of hashing a few groups
-        if special:
-            kinds = KINDS
-            sums = [Sum(Case((rows.special == int(k == 'especial'),
-                            getattr(rows, n)), else_=0))
-                for k in kinds for n in names]
-        else:
-            # Every row is routine: no split to pay for on each row
-            kinds = ['rotineiro']
-            sums = [Sum(getattr(rows, n)) for n in names]
+                & (p.state != 'cancelled'),
+                group_by=[p.channel])
         result = defaultdict(lambda: dict.fromkeys(names, 0))
-        cursor.execute(*rows.select(
-                rows.channel, *sums, group_by=[rows.channel]))
+        cursor.execute(*query)
         for channel, *values in cursor:
-            for i, kind_ in enumerate(kinds):
-                result[(channel, kind_)] = dict(zip(
-                        names, values[i * len(names):(i + 1) * len(names)]))
+            total = dict(zip(names, values[:len(names)]))
+            if special:
+                in_special = dict(zip(names, values[len(names):]))
+                result[(channel, 'especial')] = in_special
+                result[(channel, 'rotineiro')] = {
+                    n: total[n] - in_special[n] for n in names}
+            else:
+                result[(channel, 'rotineiro')] = total
         _COUNTS[key] = result
         _INTERACTIONS[key] = {
             'bill': interactions_bill is not None,
@@ -619,15 +630,18 @@ class Measurement(Workflow, ModelSQL, ModelView):
         "Return (registered, billable) attendances of the item's channel"
         return self._sum_counts(item.channel, KINDS, 'registered', 'billable')
 
-    def ordered_quantity(self, item):
+    def ordered_quantities(self, items):
+        "Return {item id: quantity of the issued orders of the month}"
         pool = Pool()
         Line = pool.get('see.service.order.line')
-        lines = Line.search([
-                ('item', '=', item.id),
-                ('order.state', '=', 'issued'),
-                ('order.month', '=', self.month),
-                ])
-        return sum(l.quantity for l in lines)
+        result = {i.id: 0 for i in items}
+        for line in Line.search([
+                    ('item', 'in', list(result)),
+                    ('order.state', '=', 'issued'),
+                    ('order.month', '=', self.month),
+                    ]):
+            result[line.item.id] += line.quantity
+        return result
 
     # Computation ----------------------------------------------------------
 
@@ -742,7 +756,7 @@ class Measurement(Workflow, ModelSQL, ModelView):
                     measurement, indicators, config, line_values, item_values)
         finally:
             for measurement in measurements:
-                for cache in [_COUNTS, _INTERACTIONS, _PERIODS]:
+                for cache in [_COUNTS, _INTERACTIONS, _PERIODS, _INDICATORS]:
                     cache.pop(measurement._cache_key(), None)
         # One INSERT for all the lines: rows of the same columns
         names = set().union(*line_values)
@@ -758,10 +772,11 @@ class Measurement(Workflow, ModelSQL, ModelView):
         "Set the totals of measurement and add the values of its lines"
         pool = Pool()
         GlosaRow = pool.get('see.sla.glosa')
-        for cache in [_COUNTS, _INTERACTIONS, _PERIODS]:
+        for cache in [_COUNTS, _INTERACTIONS, _PERIODS, _INDICATORS]:
             cache.pop(measurement._cache_key(), None)
         periods = measurement.get_periods()
         _PERIODS[measurement._cache_key()] = periods
+        _INDICATORS[measurement._cache_key()] = indicators
         lines = []
         for indicator in indicators:
             kinds = measurement.indicator_kinds(indicator, periods)
@@ -772,9 +787,11 @@ class Measurement(Workflow, ModelSQL, ModelView):
             line['sequence'] = len(line_values)
             line_values.append(line)
         amounts = []
-        for item in measurement.contract.items:
+        items = measurement.contract.items
+        ordered_quantities = measurement.ordered_quantities(items)
+        for item in items:
             registered, billable = measurement.count_billable(item)
-            ordered = measurement.ordered_quantity(item)
+            ordered = ordered_quantities[item.id]
             basis = measurement.contract.billing_basis
             if basis == 'ordered':
                 quantity = ordered
