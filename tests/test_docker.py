@@ -238,6 +238,10 @@ class DockerfileTestCase(unittest.TestCase):
         command = self.instructions('CMD')[-1]
         self.assertIn('gunicorn', command)
         self.assertIn('trytond.application:app', command)
+        # Long polls (the bus of every web client, the webchat) would each
+        # hold a synchronous worker
+        self.assertIn('"gthread"', command)
+        self.assertRegex(command, r'"--threads", "(\d{2,})"')
         env = ' '.join(self.instructions('ENV'))
         self.assertIn('TRYTOND_CONFIG=', env)
         self.assertIn('TRYTOND_DATABASE_NAMES=', env)
