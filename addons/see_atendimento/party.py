@@ -100,7 +100,15 @@ class Party(metaclass=PoolMeta):
         party = cls(name=name)
         mechanisms = []
         if phone:
-            mechanisms.append({'type': 'mobile', 'value': phone})
+            mechanism = {'type': 'mobile', 'value': phone}
+            number = parse_phone(phone, phone_region())
+            if number:
+                # As the party module formats them: it writes nothing more
+                mechanism['value'] = phonenumbers.format_number(
+                    number, PhoneNumberFormat.INTERNATIONAL)
+                mechanism['value_compact'] = phonenumbers.format_number(
+                    number, PhoneNumberFormat.E164)
+            mechanisms.append(mechanism)
         identifiers = []
         if cpf:
             identifiers.append({'type': 'br_cpf', 'code': cpf})
