@@ -361,8 +361,20 @@ class Protocol(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def create(cls, vlist):
+        # A contact that is happening is registered in attendance at once:
+        # created as a draft then started, with the start button's rights
+        vlist = [v.copy() for v in vlist]
+        to_start = []
+        for values in vlist:
+            start = values.get('state') == 'attending'
+            if start:
+                del values['state']
+            to_start.append(start)
         protocols = super().create(vlist)
         cls.log_event(protocols, 'create')
+        started = [p for p, start in zip(protocols, to_start) if start]
+        if started:
+            cls.start(started)
         return protocols
 
     @classmethod

@@ -936,8 +936,8 @@ class Session(ModelSQL, ModelView):
                             'requester_cpf': session.requester_cpf,
                             'service': session.service.id,
                             'start_date': session.start_date,
+                            'state': 'attending',
                             }])
-                Protocol.start([protocol])
                 session.protocol = protocol
                 session.agent = user_id or None
                 session.accept_date = now
