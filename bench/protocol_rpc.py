@@ -3,15 +3,20 @@
 
 N client threads on loopback each log in as an agent of their own (a
 contact centre's agents do not share logins) and as one of --units users of
-the second level, then repeat until the time is up: create a protocol, start the
-attendance, escalate it through the wizard, and, as the unit, take the
-escalation, write the answer and answer it — 9 JSON-RPC calls a protocol,
-all through Tryton's public JSON-RPC API against a PostgreSQL database.
+the second level, then repeat until the time is up: register a protocol in
+attendance, escalate it with its question, and, as the unit, find the
+escalation, take it into analysis and answer it — 5 JSON-RPC calls a
+protocol, the API other systems and the agents' consoles use (--flow wizard:
+the web client's form, start button, escalation wizard and answer button, 9
+calls), all through Tryton's public JSON-RPC API against a PostgreSQL
+database.
 It prints protocols per second and the latency of the calls (p50/p95/p99).
 
 By default it starts its own server with tests/server.py (a fresh
 PostgreSQL database that is dropped at the end), served by gunicorn with
---workers processes, or by trytond's own threaded server with --workers 0.
+--workers processes of --threads threads as docker/Dockerfile does
+(--threads 0: synchronous workers), or by trytond's own threaded server
+with --workers 0.
 
     .venv/bin/pip install gunicorn   # once, for --workers > 0
     .venv/bin/python bench/protocol_rpc.py --clients 60 --duration 60
@@ -92,15 +97,29 @@ class Client:
 
 
 def cycle(agent, unit, service_id, classification_id, number):
-    "Create, escalate and answer one protocol; 9 calls"
+    """Register, escalate and answer one protocol with the calls of an
+    agent's console and of the second level's: 5 calls"""
     context = {}
-    protocol_id, = agent.call('model.see.protocol.create', [{
-                'requester_name': f'Cidadão {number}',
-                'requester_phone': f'+55819{number % 100000000:08d}',
-                'service': service_id,
-                'classification': classification_id,
-                'description': 'Pergunta que a central não sabe responder',
-                }], context, label='create')
+    protocol_id, = agent.call('model.see.protocol.create',
+        [dict(protocol_values(service_id, classification_id, number),
+                state='attending')], context, label='create')
+    agent.call('model.see.protocol.escalate_to_see', [protocol_id],
+        'Qual a regra?', False, context, label='escalate')
+    escalation_id = find_escalation(unit, protocol_id)
+    unit.call('model.see.protocol.escalation.analyse', [escalation_id],
+        context, label='answer')
+    unit.call('model.see.protocol.escalation.move', [escalation_id],
+        'answered', {'answer': 'A regra é esta.'}, context, label='answer')
+
+
+def cycle_wizard(agent, unit, service_id, classification_id, number):
+    """The same through the web client's form: create, start, the
+    escalation wizard's three calls, then the answer written and the button:
+    9 calls"""
+    context = {}
+    protocol_id, = agent.call('model.see.protocol.create',
+        [protocol_values(service_id, classification_id, number)], context,
+        label='create')
     agent.call('model.see.protocol.start', [protocol_id], context,
         label='start')
     wizard_context = {'active_model': 'see.protocol',
@@ -112,15 +131,33 @@ def cycle(agent, unit, service_id, classification_id, number):
         'escalate', wizard_context, label='escalate')
     agent.call('wizard.see.protocol.escalate.delete', session_id,
         wizard_context, label='escalate')
-    escalation_id, = unit.call('model.see.protocol.escalation.search',
-        [('protocol', '=', protocol_id)], 0, 1, None, context,
-        label='search')
+    escalation_id = find_escalation(unit, protocol_id)
     unit.call('model.see.protocol.escalation.analyse', [escalation_id],
         context, label='answer')
     unit.call('model.see.protocol.escalation.write', [escalation_id],
         {'answer': 'A regra é esta.'}, context, label='answer')
     unit.call('model.see.protocol.escalation.answer_', [escalation_id],
         context, label='answer')
+
+
+FLOWS = {'api': (cycle, 5), 'wizard': (cycle_wizard, 9)}
+
+
+def protocol_values(service_id, classification_id, number):
+    "A new requester on each protocol: the costlier case"
+    return {
+        'requester_name': f'Cidadão {number}',
+        'requester_phone': f'+55819{number % 100000000:08d}',
+        'service': service_id,
+        'classification': classification_id,
+        'description': 'Pergunta que a central não sabe responder',
+        }
+
+
+def find_escalation(unit, protocol_id):
+    escalation_id, = unit.call('model.see.protocol.escalation.search',
+        [('protocol', '=', protocol_id)], 0, 1, None, {}, label='search')
+    return escalation_id
 
 
 def percentile(values, fraction):
@@ -157,7 +194,7 @@ def create_staff(server, agents, units):
 
 
 def run(url, database, staff, service_id, classification_id, clients,
-        duration):
+        duration, flow=cycle):
     stop = threading.Event()
     completed = []
     errors = []
@@ -180,7 +217,7 @@ def run(url, database, staff, service_id, classification_id, clients,
         while not stop.is_set():
             start = time.perf_counter()
             try:
-                cycle(agent, unit, service_id, classification_id,
+                flow(agent, unit, service_id, classification_id,
                     index * 1000000 + count)
             except Exception as exception:
                 errors.append(repr(exception))
@@ -215,8 +252,9 @@ def catalogue_ids(server):
     return service_id, classification_id
 
 
-def start_gunicorn(server, workers):
-    "Serve the fixture's database with gunicorn workers on another port"
+def start_gunicorn(server, workers, threads=0):
+    """Serve the fixture's database with gunicorn workers on another port,
+    with threads as in production (docker/Dockerfile) or synchronous"""
     from tests.server import _free_port
     port = _free_port()
     env = os.environ.copy()
@@ -224,8 +262,14 @@ def start_gunicorn(server, workers):
     env['TRYTOND_DATABASE_NAMES'] = server.database
     env['TRYTOND_DATABASE__URI'] = os.environ.get(
         'TRYTOND_DATABASE__URI', 'postgresql:///')
+    # As config/production.conf: workers clear each other's caches through
+    # PostgreSQL notifications, not by updating a row of ir_cache
+    env['TRYTOND_CACHE__CLEAN_TIMEOUT'] = '0'
+    worker_class = (['--worker-class', 'gthread', '--threads', str(threads)]
+        if threads else [])
     process = subprocess.Popen([Path(sys.executable).parent / 'gunicorn',
-            '--workers', str(workers), '--bind', f'127.0.0.1:{port}',
+            '--workers', str(workers), *worker_class,
+            '--bind', f'127.0.0.1:{port}',
             '--timeout', '120', '--log-level', 'warning',
             'trytond.application:app'], env=env, cwd=ROOT)
     url = f'http://127.0.0.1:{port}/'
@@ -260,6 +304,13 @@ def main():
         help="seconds of measurement (default 60)")
     parser.add_argument('--units', type=int, default=6,
         help="second-level users answering escalations (default 6)")
+    parser.add_argument('--flow', choices=sorted(FLOWS), default='api',
+        help="api: registered in attendance, one-call escalation and "
+        "answer (5 calls a protocol; "
+        "default); wizard: the web client's wizard (9 calls)")
+    parser.add_argument('--threads', type=int, default=100,
+        help="threads of each gunicorn worker, as docker/Dockerfile serves "
+        "(default 100); 0 for synchronous workers")
     parser.add_argument('--workers', type=int, default=2,
         help="gunicorn worker processes; 0 for trytond's own server")
     options = parser.parse_args()
@@ -273,16 +324,18 @@ def main():
         url = server.url
         pid = server._process.pid
         if options.workers:
-            gunicorn, url = start_gunicorn(server, options.workers)
+            gunicorn, url = start_gunicorn(
+                server, options.workers, options.threads)
             pid = gunicorn.pid
         staff = create_staff(server, options.clients, options.units)
         service_id, classification_id = catalogue_ids(server)
         # A short warm-up fills the caches of every worker
+        flow, calls_per_protocol = FLOWS[options.flow]
         run(url, server.database, staff, service_id, classification_id,
-            min(options.clients, 4), 3)
+            min(options.clients, 4), 3, flow)
         completed, timings, errors, elapsed = run(url, server.database,
             staff, service_id, classification_id, options.clients,
-            options.duration)
+            options.duration, flow)
         memory = memory_of(pid)
         (stored,), = server.query(
             "SELECT count(*) FROM see_protocol WHERE state = 'answered'")
@@ -293,7 +346,11 @@ def main():
         server.stop()
 
     calls = [t for values in timings.values() for t in values]
-    server_kind = (f'gunicorn, {options.workers} workers' if options.workers
+    print(f'flow: {options.flow}')
+    server_kind = (f'gunicorn, {options.workers} workers, '
+        + (f'{options.threads} threads each' if options.threads
+            else 'synchronous')
+        if options.workers
         else 'trytond threaded server')
     print(f'clients: {options.clients}, measured: {elapsed:.1f} s, '
         f'server: {server_kind}, PostgreSQL')
@@ -312,7 +369,7 @@ def main():
                 f'p50 {percentile(values, .5) * 1000:6.0f} ms  '
                 f'p95 {percentile(values, .95) * 1000:6.0f} ms')
     if completed:
-        print(f'whole protocol (9 calls): p50 '
+        print(f'whole protocol ({calls_per_protocol} calls): p50 '
             f'{statistics.median(completed) * 1000:.0f} ms, '
             f'p95 {percentile(completed, .95) * 1000:.0f} ms')
     print(f'server memory (RSS): {memory:.0f} MiB')
