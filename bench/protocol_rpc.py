@@ -263,8 +263,10 @@ def start_gunicorn(server, workers, threads=0):
     env['TRYTOND_DATABASE__URI'] = os.environ.get(
         'TRYTOND_DATABASE__URI', 'postgresql:///')
     # As config/production.conf: workers clear each other's caches through
-    # PostgreSQL notifications, not by updating a row of ir_cache
+    # PostgreSQL notifications, not by updating a row of ir_cache, and
+    # keep 16 connections each (TRYTOND_DATABASE__MAXCONN to try another)
     env['TRYTOND_CACHE__CLEAN_TIMEOUT'] = '0'
+    env.setdefault('TRYTOND_DATABASE__MAXCONN', '16')
     worker_class = (['--worker-class', 'gthread', '--threads', str(threads)]
         if threads else [])
     process = subprocess.Popen([Path(sys.executable).parent / 'gunicorn',
