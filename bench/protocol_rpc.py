@@ -252,13 +252,15 @@ def catalogue_ids(server):
     return service_id, classification_id
 
 
-def start_gunicorn(server, workers, threads=0):
+def start_gunicorn(server, workers, threads=0, active=0):
     """Serve the fixture's database with gunicorn workers on another port,
-    with threads as in production (docker/Dockerfile) or synchronous"""
-    from tests.server import _free_port
+    with threads as in production (docker/Dockerfile) or synchronous, and
+    at most active requests at once in each (0: no limit)"""
+    from tests.server import _free_port, limited_config
     port = _free_port()
     env = os.environ.copy()
-    env['TRYTOND_CONFIG'] = server.config_file
+    env['TRYTOND_CONFIG'] = (limited_config(server.config_file, active)
+        if active else server.config_file)
     env['TRYTOND_DATABASE_NAMES'] = server.database
     env['TRYTOND_DATABASE__URI'] = os.environ.get(
         'TRYTOND_DATABASE__URI', 'postgresql:///')
@@ -313,6 +315,9 @@ def main():
     parser.add_argument('--threads', type=int, default=100,
         help="threads of each gunicorn worker, as docker/Dockerfile serves "
         "(default 100); 0 for synchronous workers")
+    parser.add_argument('--active', type=int, default=2,
+        help="requests each worker runs at once, the others queued, long "
+        "polls apart, as config/production.conf (default 2); 0: no limit")
     parser.add_argument('--workers', type=int, default=2,
         help="gunicorn worker processes; 0 for trytond's own server")
     options = parser.parse_args()
@@ -326,8 +331,8 @@ def main():
         url = server.url
         pid = server._process.pid
         if options.workers:
-            gunicorn, url = start_gunicorn(
-                server, options.workers, options.threads)
+            gunicorn, url = start_gunicorn(server, options.workers,
+                options.threads, options.active)
             pid = gunicorn.pid
         staff = create_staff(server, options.clients, options.units)
         service_id, classification_id = catalogue_ids(server)
@@ -352,6 +357,8 @@ def main():
     server_kind = (f'gunicorn, {options.workers} workers, '
         + (f'{options.threads} threads each' if options.threads
             else 'synchronous')
+        + (f', {options.active} requests at once'
+            if options.active else '')
         if options.workers
         else 'trytond threaded server')
     print(f'clients: {options.clients}, measured: {elapsed:.1f} s, '

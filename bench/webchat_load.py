@@ -57,7 +57,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.server import TrytonServer, _free_port  # noqa: E402
+from tests.server import (  # noqa: E402
+    TrytonServer, _free_port, limited_config)
 
 PASSWORD = 'Carga-Senha-1'
 
@@ -135,7 +136,9 @@ def start_gunicorn(server, options):
     "Serve the database of server with gunicorn on another port"
     port = _free_port()
     env = os.environ.copy()
-    env['TRYTOND_CONFIG'] = server.config_file
+    # The request limiter of config/production.conf
+    env['TRYTOND_CONFIG'] = (limited_config(server.config_file, options.active)
+        if options.active else server.config_file)
     env['TRYTOND_DATABASE_NAMES'] = server.database
     env['TRYTOND_DATABASE__URI'] = os.environ.get(
         'TRYTOND_DATABASE__URI', 'postgresql:///')
@@ -189,6 +192,9 @@ def main():
         help="gunicorn processes (default 3); 0: trytond's own server")
     parser.add_argument('--threads', type=int, default=150,
         help="threads of each gunicorn process (default 150)")
+    parser.add_argument('--active', type=int, default=2,
+        help="requests each worker runs at once, long polls apart, as "
+        "config/production.conf (default 2); 0: no limit")
     parser.add_argument('--maxconn', type=int, default=20,
         help="PostgreSQL connections of each process (default 20)")
     parser.add_argument('--poll', type=int, default=20,

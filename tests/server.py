@@ -141,6 +141,19 @@ def _free_port():
         return sock.getsockname()[1]
 
 
+def limited_config(config_file, active):
+    """Return the path of a copy of config_file with the request limiter of
+    config/production.conf, at most active requests at once per worker"""
+    path = f'{config_file}.limited'
+    with open(config_file, encoding='utf-8') as source, \
+            open(path, 'w', encoding='utf-8') as target:
+        target.write(source.read())
+        target.write('\n[wsgi middleware]\nactive_requests = '
+            'trytond.modules.see_atendimento.limiter.ActiveRequestLimiter\n'
+            f'\n[see_atendimento]\nactive_requests = {active}\n')
+    return path
+
+
 def _database_uri():
     return os.environ.get('TRYTOND_DATABASE__URI') or 'postgresql:///'
 

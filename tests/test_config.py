@@ -42,14 +42,34 @@ class ConfigTestCase(unittest.TestCase):
         cls.production = read(PRODUCTION)
 
     def test_options_known_to_trytond(self):
-        "Every option set is one trytond reads (no typo silently ignored)"
+        """Every option set is one trytond or the section's module reads (no
+        typo silently ignored); the middlewares' names are free"""
         source = trytond_source()
         for path, parser in [(DEMO, self.demo), (PRODUCTION, self.production)]:
             for section in parser.sections():
+                if section == 'wsgi middleware':
+                    continue
+                if section.startswith('see_'):
+                    readers = '\n'.join(p.read_text(encoding='utf-8')
+                        for p in (ROOT / 'addons' / section).rglob('*.py'))
+                else:
+                    readers = source
                 for option in parser.options(section):
                     with self.subTest(file=path.name, option=option):
-                        self.assertIn(f"'{option}'", source,
-                            f"[{section}] {option} is not read by trytond")
+                        self.assertIn(f"'{option}'", readers,
+                            f"[{section}] {option} is not read")
+
+    def test_production_middleware(self):
+        """The middlewares trytond installs exist: the request limiter with
+        the production's count"""
+        from trytond.modules.see_atendimento.limiter import (
+            ActiveRequestLimiter)
+        path = self.production.get('wsgi middleware', 'active_requests')
+        module, name = path.rsplit('.', 1)
+        self.assertIs(getattr(__import__(module, fromlist=[name]), name),
+            ActiveRequestLimiter)
+        self.assertGreaterEqual(
+            self.production.getint('see_atendimento', 'active_requests'), 1)
 
     def test_demo_database(self):
         "The demo runs on SQLite files under var/"

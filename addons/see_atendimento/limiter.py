@@ -1,0 +1,54 @@
+# This file is part of the Central de Atendimento SEE project.
+# The COPYRIGHT file at the top level of this repository contains
+# the full copyright notices and license terms.
+"""How many requests a worker process runs at once.
+
+The server needs many threads (or greenlets) per worker for its long polls:
+the bus of every open web client and the webchat pages wait there for
+minutes, doing nothing and holding no database connection. Running every
+other request at once as well only makes them compete for the interpreter
+and the database: on 2 cores, 60 agents' consoles did 22.5 attendances/s
+with every request at once and more with a few at a time (see
+bench/protocol_rpc.py). This WSGI middleware queues the requests beyond
+``[see_atendimento] active_requests`` (default 4), long polls apart. trytond
+installs it from its ``[wsgi middleware]`` configuration section
+(config/production.conf).
+"""
+import re
+import threading
+
+from trytond import config
+
+# The requests that wait for news: trytond's bus, the webchat's citizen
+# page and agent console
+LONG_POLLS = [
+    r'/[^/]+/bus',
+    r'/[^/]+/see_webchat/api/sessions/\d+',
+    r'/[^/]+/see_webchat/agent/state',
+    ]
+
+
+class ActiveRequestLimiter:
+    "Run at most active requests at once; the others wait their turn"
+
+    def __init__(self, app, active=None, long_polls=None):
+        # trytond 8 cannot pass arguments to a middleware of its
+        # configuration: the count is an option of its own
+        if active is None:
+            active = config.getint(
+                'see_atendimento', 'active_requests', default=4)
+        if active < 1:
+            raise ValueError("active must be at least 1")
+        self.app = app
+        self._slots = threading.Semaphore(active)
+        self._long_poll = re.compile('|'.join(
+                f'(?:{p})' for p in (
+                    LONG_POLLS if long_polls is None else long_polls)))
+
+    def __call__(self, environ, start_response):
+        if self._long_poll.fullmatch(environ.get('PATH_INFO', '')):
+            return self.app(environ, start_response)
+        # The work is done when the application returns; the body, maybe a
+        # file, is sent after the slot is freed
+        with self._slots:
+            return self.app(environ, start_response)

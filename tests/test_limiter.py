@@ -1,0 +1,111 @@
+# This file is part of the Central de Atendimento SEE project.
+# The COPYRIGHT file at the top level of this repository contains
+# the full copyright notices and license terms.
+"""The request limiter of the workers (addons/see_atendimento/limiter.py):
+it runs a few requests at a time, lets the long polls wait apart and frees
+its slot before the body is sent."""
+import threading
+import time
+import unittest
+
+from trytond.modules.see_atendimento.limiter import ActiveRequestLimiter
+
+
+class Application:
+    "A WSGI application that takes a while and counts who is inside"
+
+    def __init__(self, seconds=0.05):
+        self.seconds = seconds
+        self.lock = threading.Lock()
+        self.inside = 0
+        self.most = 0
+        self.release = threading.Event()
+
+    def __call__(self, environ, start_response):
+        with self.lock:
+            self.inside += 1
+            self.most = max(self.most, self.inside)
+        if environ['PATH_INFO'].endswith('/bus'):
+            self.release.wait(5)
+        else:
+            time.sleep(self.seconds)
+        with self.lock:
+            self.inside -= 1
+        start_response('200 OK', [('Content-Type', 'text/plain')])
+        return [b'ok']
+
+
+def request(app, path, results):
+    environ = {'PATH_INFO': path, 'REQUEST_METHOD': 'POST'}
+    body = app(environ, lambda status, headers: None)
+    results.append(b''.join(body))
+
+
+def run(app, paths):
+    results = []
+    threads = [threading.Thread(target=request, args=(app, p, results))
+        for p in paths]
+    for thread in threads:
+        thread.start()
+    return threads, results
+
+
+class ActiveRequestLimiterTestCase(unittest.TestCase):
+
+    def test_runs_a_few_at_a_time(self):
+        "Twelve requests at once run two at a time and all get their answer"
+        inner = Application()
+        threads, results = run(ActiveRequestLimiter(inner, active=2),
+            ['/see/rpc/'] * 12)
+        for thread in threads:
+            thread.join(10)
+        self.assertEqual(results, [b'ok'] * 12)
+        self.assertEqual(inner.most, 2)
+
+    def test_long_polls_wait_apart(self):
+        """Long polls that wait do not take the slots: the requests behind
+        them are served while they wait"""
+        inner = Application()
+        app = ActiveRequestLimiter(inner, active=1)
+        polls, poll_results = run(app, ['/see/bus'] * 3
+            + ['/see/see_webchat/agent/state'])
+        calls, call_results = run(app, ['/see/rpc/'] * 3)
+        for thread in calls:
+            thread.join(10)
+        self.assertEqual(call_results, [b'ok'] * 3)
+        self.assertEqual(poll_results[:1], [b'ok'])
+        inner.release.set()
+        for thread in polls:
+            thread.join(10)
+        self.assertEqual(len(poll_results), 4)
+
+    def test_slot_freed_before_the_body(self):
+        "A body sent slowly (a file) does not hold the slot"
+        def streaming(environ, start_response):
+            start_response('200 OK', [])
+
+            def body():
+                yield b'a'
+                time.sleep(0.5)
+                yield b'b'
+            return body()
+        app = ActiveRequestLimiter(streaming, active=1)
+        first = iter(app({'PATH_INFO': '/see/report'}, lambda *a: None))
+        self.assertEqual(next(first), b'a')
+        start = time.monotonic()
+        second = app({'PATH_INFO': '/see/rpc/'}, lambda *a: None)
+        self.assertLess(time.monotonic() - start, 0.4)
+        self.assertEqual(b''.join(second), b'ab')
+
+    def test_active_from_configuration(self):
+        "Without a count, the count of [see_atendimento] active_requests"
+        from trytond import config
+        app = ActiveRequestLimiter(lambda e, s: [])
+        self.assertEqual(app._slots._value, config.getint(
+                'see_atendimento', 'active_requests', default=4))
+        with self.assertRaises(ValueError):
+            ActiveRequestLimiter(lambda e, s: [], active=0)
+
+
+if __name__ == '__main__':
+    unittest.main()
