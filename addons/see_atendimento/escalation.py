@@ -306,9 +306,9 @@ class Escalation(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def move(cls, escalations, state, values=None):
-        """Move escalations to state through its workflow method, writing
-        first what the step needs that values gives: the answer to answer,
-        the unit to forward to"""
+        """Move escalations to state through its workflow method; values
+        may give the field the step needs, written first: the answer to
+        answer, the unit to forward to"""
         methods = {
             'analysis': cls.analyse,
             'forwarded': cls.forward,
