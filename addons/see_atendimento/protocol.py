@@ -45,6 +45,15 @@ class _SQLiteDateTime(Function):
     _function = 'DATETIME'
 
 
+def datetime_shifted(column, delta):
+    "SQL expression of the timestamps of column moved by the timedelta"
+    if backend.name == 'sqlite':
+        # Adding an interval to text would give a number there
+        return _SQLiteDateTime(
+            column, f'{delta.total_seconds():+.0f} seconds')
+    return column + delta
+
+
 class Protocol(Workflow, ModelSQL, ModelView):
     __string__ = "Attendance Protocol"
     __name__ = 'see.protocol'
@@ -505,11 +514,7 @@ class Protocol(Workflow, ModelSQL, ModelView):
         pool = Pool()
         Configuration = pool.get('see.configuration')
         days = Configuration(1).reincidence_days
-        if backend.name == 'sqlite':
-            # Subtracting an interval from text would give a number there
-            since = _SQLiteDateTime(table.start_date, f'-{days} days')
-        else:
-            since = table.start_date - dt.timedelta(days=days)
+        since = datetime_shifted(table.start_date, -dt.timedelta(days=days))
         # An earlier contact lies in the window if and only if the latest
         # one does; previous_contact is empty without requester or service
         return (~table.state.in_(NOT_RECURRING_STATES)

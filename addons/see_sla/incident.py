@@ -1,8 +1,10 @@
 # This file is part of the Central de Atendimento SEE project.
 # The COPYRIGHT file at the top level of this repository contains
 # the full copyright notices and license terms.
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
+from trytond.tools import sqlite_apply_types
 from trytond.transaction import Transaction
 
 from .exceptions import IncidentError
@@ -78,8 +80,12 @@ class PlatformIncident(ModelSQL, ModelView):
         else:
             from sql.conditionals import Coalesce
             finish = Coalesce(table.resolved_date, table.end)
-        cursor.execute(*table.select(table.start, finish,
-                where=(table.contractor_responsible == True)  # noqa: E712
-                & (table.start < end)))
+        query = table.select(table.start.as_('start'), finish.as_('finish'),
+            where=(table.contractor_responsible == True)  # noqa: E712
+            & (table.start < end))
+        if backend.name == 'sqlite':
+            # Else SQLite gives the text of the dates (the demo)
+            sqlite_apply_types(query, ['TIMESTAMP', 'TIMESTAMP'])
+        cursor.execute(*query)
         return [(s, min(f, end) if f else end) for s, f in cursor
             if (f or end) > start]

@@ -14,6 +14,7 @@ from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import (
     Index, ModelSQL, ModelView, Unique, Workflow, fields)
+from trytond.modules.see_atendimento.protocol import datetime_shifted
 from trytond.pool import Pool
 from trytond.pyson import Eval, PYSONDecoder, PYSONEncoder
 from trytond.tools import grouped_slice
@@ -430,7 +431,8 @@ class Measurement(Workflow, ModelSQL, ModelView):
                 & (duration <= webchat['limit'].total_seconds()))
         else:
             in_time = ((p.end_date != Null)
-                & (p.end_date - p.start_date <= webchat['limit']))
+                & (p.end_date <= datetime_shifted(
+                        p.start_date, webchat['limit'])))
         if webchat['awaiting'] == 'exempt':
             attended = in_time | awaiting
         else:
