@@ -14,6 +14,7 @@ from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import (
     Index, ModelSQL, ModelView, Unique, Workflow, fields)
+from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, If
 from trytond.rpc import RPC
@@ -378,6 +379,8 @@ class Protocol(Workflow, ModelSQL, ModelView):
             start = values.get('state') == 'attending'
             if start:
                 del values['state']
+            elif values.get('state', 'draft') != 'draft':
+                cls._check_import(values['state'])
             to_start.append(start)
         protocols = super().create(vlist)
         cls.log_event(protocols, 'create')
@@ -385,6 +388,24 @@ class Protocol(Workflow, ModelSQL, ModelView):
         if started:
             cls.start(started)
         return protocols
+
+    @classmethod
+    def _check_import(cls, state):
+        """Only administrators register protocols past attendance (imports
+        of past attendances): the others go through the workflow, whose
+        steps the billing and the indicators rely on"""
+        pool = Pool()
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        transaction = Transaction()
+        if not transaction.user or not transaction.check_access:
+            return
+        if ModelData.get_id('see_atendimento', 'group_admin') not in (
+                User.get_groups()):
+            raise AccessError(gettext(
+                    'see_atendimento.msg_protocol_create_state',
+                    state=dict(cls.fields_get(['state'])['state']
+                        ['selection']).get(state, state)))
 
     @classmethod
     def write(cls, *args):
