@@ -102,7 +102,7 @@ class ActiveRequestLimiterTestCase(unittest.TestCase):
         from trytond import config
         app = ActiveRequestLimiter(lambda e, s: [])
         self.assertEqual(app._slots._value, config.getint(
-                'see_atendimento', 'active_requests', default=4))
+                'see_atendimento', 'active_requests', default=2))
         with self.assertRaises(ValueError):
             ActiveRequestLimiter(lambda e, s: [], active=0)
 

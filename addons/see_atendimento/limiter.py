@@ -10,7 +10,7 @@ other request at once as well only makes them compete for the interpreter
 and the database: on 2 cores, 60 agents' consoles did 22.5 attendances/s
 with every request at once and more with a few at a time (see
 bench/protocol_rpc.py). This WSGI middleware queues the requests beyond
-``[see_atendimento] active_requests`` (default 4), long polls apart. trytond
+``[see_atendimento] active_requests`` (default 2), long polls apart. trytond
 installs it from its ``[wsgi middleware]`` configuration section
 (config/production.conf).
 """
@@ -36,7 +36,7 @@ class ActiveRequestLimiter:
         # configuration: the count is an option of its own
         if active is None:
             active = config.getint(
-                'see_atendimento', 'active_requests', default=4)
+                'see_atendimento', 'active_requests', default=2)
         if active < 1:
             raise ValueError("active must be at least 1")
         self.app = app
