@@ -12,6 +12,7 @@ from trytond.rpc import RPC
 from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import EscalationError
+from .protocol import StepWorkflow
 
 STATES = [
     ('new', "New"),
@@ -22,7 +23,7 @@ STATES = [
     ]
 
 
-class Escalation(Workflow, ModelSQL, ModelView):
+class Escalation(StepWorkflow, ModelSQL, ModelView):
     __string__ = "Escalation to SEE-PE"
     __name__ = 'see.protocol.escalation'
     # Who changed what and when is kept by the history and the event log;
@@ -213,13 +214,6 @@ class Escalation(Workflow, ModelSQL, ModelView):
                         'action': action,
                         'description': description,
                         } for e in escalations])
-
-    @classmethod
-    def write(cls, *args):
-        # As on protocols: no queries for the workflow's write of no record
-        if not any(args[::2]):
-            return
-        super().write(*args)
 
     @classmethod
     def create(cls, vlist):

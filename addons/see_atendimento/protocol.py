@@ -55,7 +55,20 @@ def datetime_shifted(column, delta):
     return column + delta
 
 
-class Protocol(Workflow, ModelSQL, ModelView):
+class StepWorkflow(Workflow):
+    """Workflow whose transitions save their state with the step's other
+    fields, in one write: the transition then writes the state of no record,
+    which would still cost an UPDATE and a history query"""
+    __slots__ = ()
+
+    @classmethod
+    def write(cls, *args):
+        if not any(args[::2]):
+            return
+        super().write(*args)
+
+
+class Protocol(StepWorkflow, ModelSQL, ModelView):
     __string__ = "Attendance Protocol"
     __name__ = 'see.protocol'
     _rec_name = 'number'
@@ -376,12 +389,13 @@ class Protocol(Workflow, ModelSQL, ModelView):
         vlist = [v.copy() for v in vlist]
         to_start = []
         for values in vlist:
-            start = values.get('state') == 'attending'
-            if start:
+            to_start.append(values.get('state') == 'attending')
+            if to_start[-1]:
                 del values['state']
-            elif values.get('state', 'draft') != 'draft':
-                cls._check_import(values['state'])
-            to_start.append(start)
+        imported = {v['state'] for v in vlist
+            if v.get('state') not in {None, 'draft'}}
+        if imported:
+            cls._check_import(imported)
         protocols = super().create(vlist)
         cls.log_event(protocols, 'create')
         started = [p for p, start in zip(protocols, to_start) if start]
@@ -390,7 +404,7 @@ class Protocol(Workflow, ModelSQL, ModelView):
         return protocols
 
     @classmethod
-    def _check_import(cls, state):
+    def _check_import(cls, states):
         """Only administrators register protocols past attendance (imports
         of past attendances): the others go through the workflow, whose
         steps the billing and the indicators rely on"""
@@ -402,18 +416,14 @@ class Protocol(Workflow, ModelSQL, ModelView):
             return
         if ModelData.get_id('see_atendimento', 'group_admin') not in (
                 User.get_groups()):
+            selection = dict(cls.fields_get(['state'])['state']['selection'])
+            state = sorted(states)[0]
             raise AccessError(gettext(
                     'see_atendimento.msg_protocol_create_state',
-                    state=dict(cls.fields_get(['state'])['state']
-                        ['selection']).get(state, state)))
+                    state=selection.get(state, state)))
 
     @classmethod
     def write(cls, *args):
-        # The transitions save their state with their other fields; the
-        # workflow then writes the state of no record, which would still
-        # cost an UPDATE and a history query
-        if not any(args[::2]):
-            return
         super().write(*args)
         requester_fields = {'requester_name', 'requester_phone',
             'requester_cpf', 'requester'}
