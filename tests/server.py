@@ -142,15 +142,17 @@ def _free_port():
 
 
 def limited_config(config_file, active):
-    """Return the path of a copy of config_file with the request limiter of
+    """Return the path of a copy of config_file with the middlewares of
     config/production.conf, at most active requests at once per worker"""
+    production = configparser.RawConfigParser()
+    production.read(ROOT / 'config' / 'production.conf', encoding='utf-8')
+    config = configparser.RawConfigParser()
+    config.read(config_file, encoding='utf-8')
+    config['wsgi middleware'] = production['wsgi middleware']
+    config['see_atendimento'] = {'active_requests': str(active)}
     path = f'{config_file}.limited'
-    with open(config_file, encoding='utf-8') as source, \
-            open(path, 'w', encoding='utf-8') as target:
-        target.write(source.read())
-        target.write('\n[wsgi middleware]\nactive_requests = '
-            'trytond.modules.see_atendimento.limiter.ActiveRequestLimiter\n'
-            f'\n[see_atendimento]\nactive_requests = {active}\n')
+    with open(path, 'w', encoding='utf-8') as target:
+        config.write(target)
     return path
 
 
