@@ -207,13 +207,12 @@ class Escalation(StepWorkflow, ModelSQL, ModelView):
     def log_event(cls, escalations, action, description=None):
         pool = Pool()
         Event = pool.get('see.protocol.event')
-        with without_check_access():
-            Event.create([{
-                        'protocol': e.protocol.id,
-                        'escalation': e.id,
-                        'action': action,
-                        'description': description,
-                        } for e in escalations])
+        Event.append([{
+                    'protocol': e.protocol.id,
+                    'escalation': e.id,
+                    'action': action,
+                    'description': description,
+                    } for e in escalations])
 
     @classmethod
     def create(cls, vlist):

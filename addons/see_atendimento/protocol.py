@@ -7,7 +7,7 @@ import json
 from sql import Literal, Null, Window
 from sql.aggregate import Max
 from sql.conditionals import Case
-from sql.functions import Function
+from sql.functions import CurrentTimestamp, Function
 from sql.operators import IsDistinct, Or
 
 from trytond import backend
@@ -692,12 +692,11 @@ class Protocol(StepWorkflow, ModelSQL, ModelView):
     def log_event(cls, protocols, action, description=None):
         pool = Pool()
         Event = pool.get('see.protocol.event')
-        with without_check_access():
-            Event.create([{
-                        'protocol': p.id,
-                        'action': action,
-                        'description': description,
-                        } for p in protocols])
+        Event.append([{
+                    'protocol': p.id,
+                    'action': action,
+                    'description': description,
+                    } for p in protocols])
 
     @classmethod
     def _check_classified(cls, protocols):
@@ -897,6 +896,29 @@ class ProtocolEvent(ModelSQL, ModelView):
     @classmethod
     def default_user(cls):
         return Transaction().user
+
+    @classmethod
+    def append(cls, vlist):
+        """Log the events of vlist (protocol, escalation, action and
+        description) as done now by the user, in one INSERT
+
+        Only the workflow writes the log and nothing changes it: its rows
+        skip the validation and the checks that create does for records
+        people edit, which cost a tenth of each workflow step."""
+        table = cls.__table__()
+        transaction = Transaction()
+        cursor = transaction.connection.cursor()
+        now = dt.datetime.now()
+        user = transaction.user
+        rows = [[user, CurrentTimestamp(), v['protocol'], v.get('escalation'),
+                now, user, v['action'], v.get('description')]
+            for v in vlist]
+        for sub_rows in grouped_slice(rows, backend.MAX_QUERY_PARAMS // 8):
+            cursor.execute(*table.insert([
+                        table.create_uid, table.create_date, table.protocol,
+                        table.escalation, table.date, table.user,
+                        table.action, table.description],
+                    list(sub_rows)))
 
     @classmethod
     def check_modification(cls, mode, events, values=None, external=False):
