@@ -156,6 +156,25 @@ def limited_config(config_file, active):
     return path
 
 
+def _terminate(process):
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _tail(path, size=5000):
+    "The end of a log file (all of it with size None)"
+    try:
+        with open(path) as file:
+            text = file.read()
+            return text[-size:] if size else text
+    except OSError:
+        return ''
+
+
 def _database_uri():
     return os.environ.get('TRYTOND_DATABASE__URI') or 'postgresql:///'
 
@@ -195,9 +214,12 @@ def _quote(conn, value):
 class TrytonServer:
     "A trytond server on its own database; see the module's docstring"
 
-    def __init__(self, modules=None, language='pt', web=True):
+    def __init__(self, modules=None, language='pt', web=True, env=None):
         self.modules = list(modules) if modules else addon_modules()
         self.language = language
+        # Environment of the served processes (TRYTOND_* settings)
+        self.serve_env = dict(env or {})
+        self._others = []
         self.web_root = str(SAO) if web and (SAO / 'index.html').exists() \
             else None
         self.database = None
@@ -259,13 +281,12 @@ class TrytonServer:
         "Stop trytond and drop the database"
         atexit.unregister(self.stop)
         self._proteus.clear()
+        for process, log in self._others:
+            _terminate(process)
+            log.close()
+        self._others.clear()
         if self._process is not None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+            _terminate(self._process)
             self._process = None
             self._log.close()
         keep = os.environ.get('SEE_TEST_KEEP')
@@ -413,19 +434,46 @@ class TrytonServer:
 
     def _serve(self):
         self._log = open(self.log_file, 'w')
-        self._process = subprocess.Popen([BIN / 'trytond',
-                '-c', self.config_file, '-d', self.database],
-            cwd=ROOT, env=self._env(), stdout=self._log,
+        self._process = self._spawn(self.port, self._log)
+
+    def serve_another(self):
+        """Start another trytond process on the same database, as another
+        worker of a production server, and return its URL"""
+        port = _free_port()
+        log = open(f'{self.log_file}.{port}', 'w')
+        try:
+            self._others.append((self._spawn(port, log), log))
+        except BaseException:
+            log.close()
+            raise
+        return f'http://127.0.0.1:{port}/'
+
+    def _spawn(self, port, log):
+        env = self._env()
+        env.update(self.serve_env)
+        config_file = self.config_file
+        if port != self.port:
+            # The configuration file has the last word on [web] listen
+            config = configparser.ConfigParser(interpolation=None)
+            config.read(self.config_file)
+            config['web']['listen'] = f'127.0.0.1:{port}'
+            config_file = f'{self.config_file}.{port}'
+            with open(config_file, 'w') as file:
+                config.write(file)
+        process = subprocess.Popen([BIN / 'trytond',
+                '-c', config_file, '-d', self.database],
+            cwd=ROOT, env=env, stdout=log,
             stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+        url = f'http://127.0.0.1:{port}/'
         deadline = time.monotonic() + 90
         while True:
-            if self._process.poll() is not None:
+            if process.poll() is not None:
                 raise RuntimeError(
-                    f"trytond exited ({self._process.returncode}):\n"
-                    + self.log()[-5000:])
+                    f"trytond exited ({process.returncode}):\n"
+                    + _tail(log.name))
             try:
                 request = urllib.request.Request(
-                    self.url + 'rpc/', method='POST',
+                    url + 'rpc/', method='POST',
                     data=json.dumps({'id': 0, 'params': [],
                             'method': 'common.server.version'}).encode(),
                     headers={'Content-Type': 'application/json'})
@@ -435,19 +483,17 @@ class TrytonServer:
             except (urllib.error.URLError, ConnectionError, OSError):
                 pass
             if time.monotonic() > deadline:
+                process.terminate()
                 raise RuntimeError(
-                    "trytond did not answer:\n" + self.log()[-5000:])
+                    "trytond did not answer:\n" + _tail(log.name))
             time.sleep(0.2)
+        return process
 
     # Helpers ------------------------------------------------------------
 
     def log(self):
         "The output of trytond so far"
-        try:
-            with open(self.log_file) as file:
-                return file.read()
-        except OSError:
-            return ''
+        return _tail(self.log_file, None)
 
     def proteus(self, role):
         "A proteus XML-RPC configuration connected as the user of role"
