@@ -15,6 +15,7 @@ from trytond.i18n import gettext
 from trytond.model import (
     Index, ModelSQL, ModelView, Unique, Workflow, fields)
 from trytond.model.exceptions import AccessError
+from trytond.model.modelview import AccessButtonError
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, If
 from trytond.rpc import RPC
@@ -384,24 +385,51 @@ class Protocol(StepWorkflow, ModelSQL, ModelView):
 
     @classmethod
     def create(cls, vlist):
-        # A contact that is happening is registered in attendance at once:
-        # created as a draft then started, with the start button's rights
+        # A contact that is happening is registered in attendance at once,
+        # by those who may press the start button
         vlist = [v.copy() for v in vlist]
-        to_start = []
-        for values in vlist:
-            to_start.append(values.get('state') == 'attending')
-            if to_start[-1]:
-                del values['state']
+        to_start = [v.get('state') == 'attending' for v in vlist]
+        started_now = any(to_start) and cls._may_start_at_creation()
+        if any(to_start) and not started_now:
+            # The button has rules of its own: created as drafts, then
+            # started through it
+            for values, start in zip(vlist, to_start):
+                if start:
+                    del values['state']
         imported = {v['state'] for v in vlist
-            if v.get('state') not in {None, 'draft'}}
+            if v.get('state') not in {None, 'draft', 'attending'}}
         if imported:
             cls._check_import(imported)
         protocols = super().create(vlist)
         cls.log_event(protocols, 'create')
         started = [p for p, start in zip(protocols, to_start) if start]
-        if started:
+        if started_now:
+            cls.log_event(started, 'start')
+        elif started:
             cls.start(started)
         return protocols
+
+    @classmethod
+    def _may_start_at_creation(cls):
+        """Check that the user may press the start button, as the button
+        does, and tell whether a protocol may be created in attendance
+        without going through the button: not when the button has rules"""
+        pool = Pool()
+        Button = pool.get('ir.model.button')
+        ModelAccess = pool.get('ir.model.access')
+        User = pool.get('res.user')
+        transaction = Transaction()
+        if Button.get_rules(cls.__name__, 'start'):
+            return False
+        if transaction.user and transaction.check_access:
+            groups = Button.get_groups(cls.__name__, 'start')
+            if not groups:
+                ModelAccess.check(cls.__name__, 'write')
+            elif not groups & set(User.get_groups()):
+                raise AccessButtonError(gettext(
+                        'ir.msg_access_button_error', button='start',
+                        **cls.__names__()))
+        return True
 
     @classmethod
     def _check_import(cls, states):
