@@ -62,6 +62,35 @@ class ActiveRequestLimiterTestCase(unittest.TestCase):
         self.assertEqual(results, [b'ok'] * 12)
         self.assertEqual(inner.most, 2)
 
+    def test_served_in_arrival_order(self):
+        """The requests waiting for a slot get it in the order they came:
+        one that arrives as a slot is freed does not overtake them"""
+        order = []
+        gate = threading.Event()
+
+        def inner(environ, start_response):
+            if environ['PATH_INFO'] == '/see/first':
+                gate.wait(5)
+            order.append(environ['PATH_INFO'])
+            return [b'ok']
+        app = ActiveRequestLimiter(inner, active=1)
+        threads, _ = run(app, ['/see/first'])
+        for index in range(6):
+            more, _ = run(app, [f'/see/{index}'])
+            threads += more
+            deadline = time.monotonic() + 5
+            while app.slots.waiting <= index and time.monotonic() < deadline:
+                time.sleep(0.001)
+        # Newcomers race the waiters for the slot that is freed
+        gate.set()
+        late, _ = run(app, ['/see/late'] * 3)
+        for thread in threads + late:
+            thread.join(10)
+        self.assertEqual(order[:7],
+            ['/see/first'] + [f'/see/{i}' for i in range(6)])
+        self.assertEqual(order[7:], ['/see/late'] * 3)
+        self.assertEqual(app.slots.free, 1)
+
     def test_long_polls_wait_apart(self):
         """Long polls that wait do not take the slots: the requests behind
         them are served while they wait"""
@@ -101,7 +130,7 @@ class ActiveRequestLimiterTestCase(unittest.TestCase):
         "Without a count, the count of [see_atendimento] active_requests"
         from trytond import config
         app = ActiveRequestLimiter(lambda e, s: [])
-        self.assertEqual(app._slots._value, config.getint(
+        self.assertEqual(app.slots.free, config.getint(
                 'see_atendimento', 'active_requests', default=2))
         with self.assertRaises(ValueError):
             ActiveRequestLimiter(lambda e, s: [], active=0)
