@@ -69,6 +69,21 @@ class Party(metaclass=PoolMeta):
         'see.protocol', 'requester', "Attendances", readonly=True)
 
     @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        if mode == 'create' and values.get('code'):
+            # The forms of the code are inserted with the row: computing
+            # them after the creation then finds nothing to write
+            values.update(cls(code=values['code']).compute_fields({'code'}))
+        return values
+
+    def compute_fields(self, field_names=None):
+        values = super().compute_fields(field_names=field_names)
+        # A value the row already holds is not written again
+        return {name: value for name, value in values.items()
+            if getattr(self, name, None) != value}
+
+    @classmethod
     def find_requester(cls, phone=None, cpf=None):
         "Return the party known by the CPF or the E.164 phone"
         pool = Pool()

@@ -116,5 +116,28 @@ class SeeAtendimentoTestCase(ModuleTestCase):
         Protocol.update_previous_contact()
         self.assert_reincidence_exact()
 
+    @with_transaction()
+    def test_party_code_forms(self):
+        "Test the forms of a party's code are stored at creation and change"
+        pool = Pool()
+        Party = pool.get('party.party')
+
+        def stored(party):
+            party = Party(party.id)
+            return party.code, party.code_alnum, party.code_digit
+
+        numbered, = Party.create([{'name': "Cidadã"}])
+        code = numbered.code
+        self.assertEqual(stored(numbered),
+            (code, ''.join(c for c in code if c.isalnum()),
+                int(''.join(c for c in code if c.isdigit()))))
+        given, = Party.create([{'name': "Escola", 'code': "E-12.34"}])
+        self.assertEqual(stored(given), ("E-12.34", "E1234", 1234))
+        Party.write([given], {'code': "ESC-9"})
+        self.assertEqual(stored(given), ("ESC-9", "ESC9", 9))
+        Party.write([given], {'code': "ESCOLA"})
+        self.assertEqual(stored(given), ("ESCOLA", "ESCOLA", None))
+        self.assertEqual(Party.search([('code', '=', 'ESCOLA')]), [given])
+
 
 del ModuleTestCase
