@@ -6,6 +6,7 @@ import datetime as dt
 from trytond.bus import notify
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
+from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.rpc import RPC
@@ -321,6 +322,33 @@ class Escalation(StepWorkflow, ModelSQL, ModelView):
         values = {k: v for k, v in (values or {}).items()
             if k == step_fields.get(state)}
         if values:
-            cls.write(escalations, values)
-            escalations = cls.browse(escalations)
+            # Saved by the step's own write, once the user is known to be
+            # allowed to write them
+            cls._check_write(escalations, list(values))
+            for escalation in escalations:
+                for name, value in values.items():
+                    setattr(escalation, name, value)
         methods[state](escalations)
+
+    @classmethod
+    def _check_write(cls, escalations, field_names):
+        "Check the rights that writing field_names on escalations needs"
+        pool = Pool()
+        ModelAccess = pool.get('ir.model.access')
+        FieldAccess = pool.get('ir.model.field.access')
+        Rule = pool.get('ir.rule')
+        transaction = Transaction()
+        if not transaction.user or not transaction.check_access:
+            return
+        ModelAccess.check(cls.__name__, 'write')
+        FieldAccess.check(cls.__name__, field_names, 'write')
+        domain = Rule.domain_get(cls.__name__, mode='write')
+        if domain:
+            ids = {e.id for e in escalations}
+            with without_check_access():
+                allowed = {e.id for e in cls.search(
+                            [('id', 'in', list(ids)), domain])}
+            if ids - allowed:
+                raise AccessError(gettext('ir.msg_write_rule_error',
+                        ids=', '.join(map(str, sorted(ids - allowed))),
+                        model=cls.__names__()['model'], rules=''))
