@@ -1,6 +1,7 @@
 # This file is part of the Central de Atendimento SEE project.
 # The COPYRIGHT file at the top level of this repository contains
 # the full copyright notices and license terms.
+import logging
 import re
 
 from sql import Literal
@@ -15,7 +16,12 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
-FTS_CONFIG = 'portuguese'
+# Portuguese stemming without accents: agents type "matricula" for
+# "matrícula"; a plain copy of the portuguese configuration where the
+# unaccent extension cannot be created
+FTS_CONFIG = 'see_portuguese'
+
+logger = logging.getLogger(__name__)
 
 
 class ToTsvector(Function):
@@ -115,13 +121,45 @@ class Article(Workflow, ModelSQL, ModelView):
         if backend.name == 'postgresql':
             cursor = Transaction().connection.cursor()
             table = cls._table
-            # Full-text index in Portuguese on what agents search
+            cls._create_text_search_configuration(cursor)
+            # Full-text index on what agents search; the one of the plain
+            # portuguese configuration it replaces is dropped
+            cursor.execute(f'DROP INDEX IF EXISTS "{table}_fts_idx"')
             cursor.execute(
-                f'CREATE INDEX IF NOT EXISTS "{table}_fts_idx" '
+                f'CREATE INDEX IF NOT EXISTS "{table}_fts_unaccent_idx" '
                 f'ON "{table}" USING GIN ('
                 f"TO_TSVECTOR('{FTS_CONFIG}', "
                 "COALESCE(title, '') || ' ' || COALESCE(keywords, '') "
                 "|| ' ' || COALESCE(body, '')))")
+
+    @staticmethod
+    def _create_text_search_configuration(cursor):
+        cursor.execute(
+            'SELECT 1 FROM pg_ts_config WHERE cfgname = %s', (FTS_CONFIG,))
+        if cursor.fetchone():
+            return
+        cursor.execute(
+            "SELECT 1 FROM pg_available_extensions WHERE name = 'unaccent'")
+        unaccent = bool(cursor.fetchone())
+        if unaccent:
+            cursor.execute('SAVEPOINT see_unaccent')
+            try:
+                # A trusted extension: the database owner may create it
+                cursor.execute('CREATE EXTENSION IF NOT EXISTS unaccent')
+            except Exception:
+                cursor.execute('ROLLBACK TO SAVEPOINT see_unaccent')
+                unaccent = False
+            else:
+                cursor.execute('RELEASE SAVEPOINT see_unaccent')
+        if not unaccent:
+            logger.warning("PostgreSQL's unaccent extension could not be "
+                "created: the knowledge base search is accent sensitive")
+        cursor.execute(f'CREATE TEXT SEARCH CONFIGURATION "{FTS_CONFIG}" '
+            '(COPY = portuguese)')
+        if unaccent:
+            cursor.execute(f'ALTER TEXT SEARCH CONFIGURATION "{FTS_CONFIG}" '
+                'ALTER MAPPING FOR hword, hword_part, word '
+                'WITH unaccent, portuguese_stem')
 
     @classmethod
     def default_state(cls):
