@@ -28,6 +28,7 @@ import random
 import sys
 import tempfile
 import time
+from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -222,6 +223,24 @@ ROLES = {
     'integracao': "Integração (JSON-RPC)",
     }
 AGENTS = ['atendente', 'atendente2', 'atendente3']
+
+# The contract of the terms of reference: its two items, with the e-Fisco
+# codes and estimated quantities of the seed, and demo unit prices
+CONTRACT = {
+    'number': 'DEMO-001',
+    'supplier': "Central Atende Serviços Ltda (demonstração)",
+    'customer': "Secretaria de Educação de Pernambuco (SEE-PE)",
+    }
+ITEMS = [
+    {'efisco_code': '513159-6', 'description': "Teleatendimento humano",
+        'channel': 'telefone', 'estimated_quantity': 32630,
+        'unit_price': Decimal('12.35')},
+    {'efisco_code': '513241-0', 'description': "Atendimento humano via webchat",
+        'channel': 'webchat', 'estimated_quantity': 31500,
+        'unit_price': Decimal('9.87')},
+    ]
+# Attendances ordered each month, by channel
+ORDERED = {'telefone': 40, 'webchat': 10}
 
 REQUESTERS = [
     # name, phone, CPF base (9 digits, check digits computed) or None
@@ -495,6 +514,7 @@ class Loader:
         self.articles = self.load_articles()
         self.load_ratings()
         self.load_protocols()
+        self.measurements = self.load_contract()
 
     def load_users(self):
         pool = self.pool
@@ -577,6 +597,79 @@ class Loader:
         self.count('see.kb.rating', len(RATINGS))
 
     # Protocols ----------------------------------------------------------
+
+    def load_contract(self):
+        """The contract of the service, issued orders, an outage and the
+        measurements of the months of the demo attendances, computed as the
+        contract manager computes them"""
+        from trytond.transaction import Transaction
+        pool = self.pool
+        try:
+            Contract = pool.get('see.contract')
+        except KeyError:
+            return []
+        Order = pool.get('see.service.order')
+        Incident = pool.get('see.platform.incident')
+        Measurement = pool.get('see.sla.measurement')
+        Protocol = pool.get('see.protocol')
+        contracts = Contract.search([('number', '=', CONTRACT['number'])])
+        if contracts:
+            contract, = contracts
+            return Measurement.search([('contract', '=', contract.id)],
+                order=[('month', 'ASC')])
+        parties = self.get_or_create('party.party', 'name', [
+                {'name': CONTRACT['supplier']}, {'name': CONTRACT['customer']}])
+        starts = [p.start_date for p in Protocol.search([])]
+        months = sorted({d.date().replace(day=1) for d in starts})
+        # In operation for four months: the indicators that wait for the
+        # first three are in force
+        start = months[0]
+        for _ in range(4):
+            start = (start - dt.timedelta(days=1)).replace(day=1)
+        gestor = self.users['gestor'].id
+        with Transaction().set_user(gestor), \
+                Transaction().set_context(_check_access=True):
+            contract, = Contract.create([{
+                        'number': CONTRACT['number'],
+                        'supplier': parties[CONTRACT['supplier']].id,
+                        'customer': parties[CONTRACT['customer']].id,
+                        'start_date': start, 'operation_start': start,
+                        'items': [('create', [dict(i) for i in ITEMS])],
+                        }])
+            Contract.activate([contract])
+            orders = Order.create([{
+                        'number': f'OS-{index:02d}/{month:%Y}',
+                        'contract': contract.id, 'month': month,
+                        'kind': 'rotineiro',
+                        'issue_date': month - dt.timedelta(days=10),
+                        'lines': [('create', [{
+                                        'item': item.id,
+                                        'quantity': ORDERED[item.channel],
+                                        } for item in contract.items])],
+                        } for index, month in enumerate(months, 1)])
+            Order.issue(orders)
+        self.count('see.contract', 1)
+        self.count('see.service.order', len(orders))
+        # A telephony outage of one hour and a half, in office hours
+        outage = self.business_time(5).replace(minute=0, second=0)
+        Incident.create([{
+                    'description': "Queda do tronco SIP da central",
+                    'component': 'telephony',
+                    'contractor_responsible': True,
+                    'start': outage,
+                    'end': outage + dt.timedelta(minutes=90),
+                    'notified_date': outage + dt.timedelta(minutes=20),
+                    'resolved_date': outage + dt.timedelta(minutes=90),
+                    }])
+        self.count('see.platform.incident', 1)
+        with Transaction().set_user(gestor), \
+                Transaction().set_context(_check_access=True):
+            measurements = Measurement.create([{
+                        'contract': contract.id, 'month': month,
+                        } for month in months])
+            Measurement.compute(measurements)
+        self.count('see.sla.measurement', len(measurements))
+        return measurements
 
     def business_time(self, days_ago):
         "A weekday time in office hours, about days_ago in the past"
@@ -844,6 +937,8 @@ def load_data(database, admin_password):
     with Transaction().start(database, 0, context={'language': 'pt'}):
         loader = Loader(admin_password)
         loader.load()
+        measurements = [(m.month, m.total_points, m.glosa_percentage,
+                m.net_amount) for m in loader.measurements]
         Protocol = loader.pool.get('see.protocol')
         Escalation = loader.pool.get('see.protocol.escalation')
         states = {}
@@ -853,11 +948,12 @@ def load_data(database, admin_password):
         for escalation in Escalation.search([]):
             escalation_states[escalation.state] = (
                 escalation_states.get(escalation.state, 0) + 1)
-        return loader.created, loader.passwords, states, escalation_states
+        return (loader.created, loader.passwords, states, escalation_states,
+            measurements)
 
 
 def print_summary(database, path, created, passwords, states,
-        escalation_states, seconds):
+        escalation_states, measurements, seconds):
     print()
     print(f"Banco de demonstração: {database} ({path})")
     if created:
@@ -869,6 +965,9 @@ def print_summary(database, path, created, passwords, states,
             f"{s} {n}" for s, n in sorted(states.items())))
     print("Escalonamentos por estado: " + ", ".join(
             f"{s} {n}" for s, n in sorted(escalation_states.items())))
+    for month, points, glosa, net in measurements:
+        print(f"Medição de {month:%m/%Y} (contrato {CONTRACT['number']}): "
+            f"{points} pontos, glosa {glosa} %, valor líquido R$ {net}")
     print(f"Pronto em {seconds:.1f} s. Cliente web: {URL}  "
         f"(banco: {database})")
     print()
@@ -891,10 +990,10 @@ def main(argv=None):
     modules = module_names()
     print(f"Ativando {', '.join(modules)} em {path} …", flush=True)
     activate_modules(options.database, path, modules, admin_password)
-    created, passwords, states, escalation_states = load_data(
-        options.database, admin_password)
+    created, passwords, states, escalation_states, measurements = (
+        load_data(options.database, admin_password))
     print_summary(options.database, path, created, passwords, states,
-        escalation_states, time.monotonic() - started)
+        escalation_states, measurements, time.monotonic() - started)
 
 
 if __name__ == '__main__':

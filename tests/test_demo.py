@@ -28,7 +28,9 @@ COUNTED = [
     'see_unit', 'see_service', 'see_kb_article', 'see_kb_rating',
     'see_protocol', 'see_protocol_escalation', 'see_protocol_event',
     'party_party', 'res_user', '"res_user-res_group"', '"see_unit-res_user"',
-    'res_notification',
+    'res_notification', 'see_contract', 'see_service_order',
+    'see_platform_incident', 'see_sla_measurement',
+    'see_sla_measurement_line',
     ]
 
 
@@ -178,6 +180,29 @@ class DemoTestCase(unittest.TestCase):
         grades = [g for g, in self.query('SELECT grade FROM see_kb_rating')]
         self.assertTrue(grades)
         self.assertTrue(all(1 <= g <= 5 for g in grades))
+
+    def test_month_measured(self):
+        """The contract manager finds the contract active and each month of
+        attendances measured, with its figures printed"""
+        (state,), = self.query(
+            "SELECT state FROM see_contract WHERE number = 'DEMO-001'")
+        self.assertEqual(state, 'active')
+        months = {m[:7] for m, in self.query(
+                'SELECT start_date FROM see_protocol')}
+        rows = self.query('SELECT id, month, state, total_points, '
+            'gross_amount, glosa_amount, net_amount FROM see_sla_measurement')
+        self.assertEqual({r[1][:7] for r in rows}, months)
+        for id_, month, state, points, gross, glosa, net in rows:
+            with self.subTest(month=month):
+                self.assertEqual(state, 'computed')
+                self.assertAlmostEqual(float(gross) - float(glosa),
+                    float(net), places=2)
+                codes = {c for c, in self.query('SELECT code FROM '
+                        'see_sla_measurement_line WHERE measurement = ?',
+                        id_)}
+                self.assertLessEqual({'FCR', 'IFQA', 'PLAT', 'IRAE'}, codes)
+                self.assertIn(f"Medição de {month[5:7]}/{month[:4]} "
+                    f"(contrato DEMO-001): {points} pontos", self.second)
 
     def test_passwords_printed_work(self):
         "The password printed for each login opens a session"
