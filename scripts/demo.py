@@ -239,6 +239,12 @@ ITEMS = [
         'channel': 'webchat', 'estimated_quantity': 31500,
         'unit_price': Decimal('9.87')},
     ]
+# The PBX of the central, known to the connector (not started by the demo)
+PBX = {
+    'name': "PABX da central (demonstração)", 'host': '127.0.0.1',
+    'port': 5038, 'user': 'see', 'secret': 'demo',
+    }
+PBX_QUEUE = 'central'
 # Attendances ordered each month, by channel
 ORDERED = {'telefone': 40, 'webchat': 10}
 
@@ -514,6 +520,7 @@ class Loader:
         self.articles = self.load_articles()
         self.load_ratings()
         self.load_protocols()
+        self.load_calls()
         self.measurements = self.load_contract()
 
     def load_users(self):
@@ -597,6 +604,89 @@ class Loader:
         self.count('see.kb.rating', len(RATINGS))
 
     # Protocols ----------------------------------------------------------
+
+    def load_calls(self):
+        """The calls of the phone attendances as the PBX connector stores
+        them, with the abandoned ones and answered ones that got no
+        protocol. The connector's SQL is PostgreSQL's: the demo, on SQLite,
+        writes the calls it would have written."""
+        pool = self.pool
+        try:
+            Server = pool.get('see.ami.server')
+        except KeyError:
+            return
+        Agent = pool.get('see.telephony.agent')
+        Queue = pool.get('see.telephony.queue')
+        Call = pool.get('see.call')
+        Protocol = pool.get('see.protocol')
+        if Server.search([('name', '=', PBX['name'])]):
+            return
+        server, = Server.create([dict(PBX)])
+        queue, = Queue.create([{
+                    'server': server.id, 'name': PBX_QUEUE,
+                    'target_seconds': 60}])
+        interfaces = {login: f'PJSIP/{1000 + index}'
+            for index, login in enumerate(AGENTS, 1)}
+        Agent.create([{
+                    'server': server.id, 'interface': interface,
+                    'extension': interface.split('/')[1],
+                    'user': self.users[login].id,
+                    } for login, interface in interfaces.items()])
+        rnd = self.random
+        calls = []
+
+        def call(arrival, wait, talk, agent=None, caller=None, protocol=None):
+            queued = arrival + dt.timedelta(seconds=6)
+            exit_ = queued + dt.timedelta(seconds=wait)
+            values = {
+                'server': server.id, 'direction': 'inbound',
+                'linkedid': f'{arrival.timestamp():.0f}.{len(calls)}',
+                'caller': caller or f'+558199{rnd.randint(1000000, 9999999)}',
+                'queue_name': PBX_QUEUE, 'queue': queue.id,
+                'arrival_date': arrival, 'ivr_exit_date': queued,
+                'queue_date': queued, 'queue_exit_date': exit_,
+                'ivr_seconds': 6, 'wait_seconds': wait,
+                'closed_by': 'hangup', 'protocol': protocol,
+                }
+            if talk is None:
+                values.update(queue_exit='abandon', hangup_date=exit_,
+                    disposition=('abandoned_short' if wait < 5
+                        else 'abandoned_long' if wait > 60
+                        else 'abandoned'))
+            else:
+                end = exit_ + dt.timedelta(seconds=talk)
+                values.update(queue_exit='connect', answer_date=exit_,
+                    complete_date=end, hangup_date=end, talk_seconds=talk,
+                    disposition='answered', agent=agent.id,
+                    agent_interface=interfaces.get(agent.login))
+            values['last_event_date'] = values['hangup_date']
+            calls.append(values)
+
+        for protocol in Protocol.search([
+                    ('channel', '=', 'telefone'),
+                    ('state', 'not in', ['draft', 'attending']),
+                    ]):
+            # Most wait less than the minute of INS, a few do not
+            wait = rnd.choice([8, 12, 20, 25, 35, 45, 50, 75])
+            arrival = protocol.start_date - dt.timedelta(seconds=wait + 6)
+            talk = 240
+            if protocol.end_date:
+                talk = int((protocol.end_date - protocol.start_date
+                        ).total_seconds())
+            call(arrival, wait, max(60, min(talk, 900)), protocol.agent,
+                protocol.requester_phone, protocol.id)
+        answered = len(calls)
+        for index in range(answered // 4):
+            # Abandoned in the queue: before 5 s (not counted by INS) or
+            # after the minute (IAC)
+            call(self.business_time(rnd.randint(1, 27)),
+                rnd.choice([3, 4, 30, 65, 80, 95]), None)
+        for index in range(3):
+            # Answered, dropped before any registry: no protocol (IAR)
+            call(self.business_time(rnd.randint(1, 27)), 15, 20,
+                self.users[AGENTS[index]])
+        Call.create(calls)
+        self.count('see.call', len(calls))
 
     def load_contract(self):
         """The contract of the service, issued orders, an outage and the

@@ -30,7 +30,7 @@ COUNTED = [
     'party_party', 'res_user', '"res_user-res_group"', '"see_unit-res_user"',
     'res_notification', 'see_contract', 'see_service_order',
     'see_platform_incident', 'see_sla_measurement',
-    'see_sla_measurement_line',
+    'see_sla_measurement_line', 'see_call', 'see_telephony_agent',
     ]
 
 
@@ -197,12 +197,29 @@ class DemoTestCase(unittest.TestCase):
                 self.assertEqual(state, 'computed')
                 self.assertAlmostEqual(float(gross) - float(glosa),
                     float(net), places=2)
-                codes = {c for c, in self.query('SELECT code FROM '
-                        'see_sla_measurement_line WHERE measurement = ?',
-                        id_)}
-                self.assertLessEqual({'FCR', 'IFQA', 'PLAT', 'IRAE'}, codes)
+                status = dict(self.query('SELECT code, status FROM '
+                        'see_sla_measurement_line WHERE measurement = ? '
+                        "AND code != 'IFQA'", id_))
+                # The phone indicators are counted from the demo calls
+                self.assertEqual({c: status.get(c) for c in [
+                            'IAR', 'INS', 'IAC', 'FCR', 'PLAT', 'IRAE']},
+                    dict.fromkeys(['IAR', 'INS', 'IAC', 'FCR', 'PLAT',
+                            'IRAE'], 'measured'))
                 self.assertIn(f"Medição de {month[5:7]}/{month[:4]} "
                     f"(contrato DEMO-001): {points} pontos", self.second)
+
+    def test_calls_of_phone_attendances(self):
+        "Each phone attendance has its call; abandoned calls have none"
+        rows = self.query('SELECT p.id, COUNT(c.id) FROM see_protocol p '
+            'LEFT JOIN see_call c ON c.protocol = p.id '
+            "WHERE p.channel = 'telefone' "
+            "AND p.state NOT IN ('draft', 'attending') GROUP BY p.id")
+        self.assertTrue(rows)
+        self.assertEqual({n for _, n in rows}, {1})
+        dispositions = dict(self.query('SELECT disposition, COUNT(*) '
+                'FROM see_call WHERE protocol IS NULL GROUP BY disposition'))
+        self.assertIn('answered', dispositions)
+        self.assertTrue(set(dispositions) - {'answered'})
 
     def test_passwords_printed_work(self):
         "The password printed for each login opens a session"
