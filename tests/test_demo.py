@@ -221,6 +221,34 @@ class DemoTestCase(unittest.TestCase):
         self.assertIn('answered', dispositions)
         self.assertTrue(set(dispositions) - {'answered'})
 
+    def test_queue_log_import_says_postgresql(self):
+        """Importing a queue_log in the SQLite demo says it needs PostgreSQL,
+        in Portuguese, instead of failing on the connector's SQL"""
+        script = (
+            'import sys\n'
+            'from trytond import config\n'
+            'config.update_etc(sys.argv[1])\n'
+            "config.set('database', 'path', sys.argv[2])\n"
+            'from trytond.pool import Pool\n'
+            'from trytond.transaction import Transaction\n'
+            'from trytond.exceptions import UserError\n'
+            'Pool(sys.argv[3]).init()\n'
+            "with Transaction().start(sys.argv[3], 0, "
+            "context={'language': 'pt'}):\n"
+            "    pool = Pool()\n"
+            "    server, = pool.get('see.ami.server').search([])\n"
+            '    try:\n'
+            "        pool.get('see.call').import_queue_log(server, [\n"
+            "            '1714572000|1.1|central|NONE|ENTERQUEUE||8199|1'])\n"
+            '    except UserError as error:\n'
+            '        print(error.message)\n')
+        output = subprocess.run([sys.executable, '-c', script,
+                str(ROOT / 'config' / 'demo.conf'), self.directory.name,
+                DATABASE], cwd=ROOT, capture_output=True, text=True,
+            check=True).stdout
+        self.assertIn('só são guardadas num banco PostgreSQL; este é sqlite',
+            output)
+
     def test_passwords_printed_work(self):
         "The password printed for each login opens a session"
         table = {}

@@ -12,7 +12,7 @@ from sql.aggregate import Avg, Count, Min, Sum
 from sql.conditionals import Case, Coalesce
 from sql.functions import Extract
 
-from trytond import config
+from trytond import backend, config
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.pool import Pool
@@ -22,6 +22,7 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateAction, StateView, Wizard
 
 from . import events as ami_events
+from .exceptions import StorageBackendError
 
 logger = logging.getLogger(__name__)
 
@@ -221,6 +222,7 @@ class Call(ModelSQL, ModelView):
         nothing more.  Return a dict of counts."""
         pool = Pool()
         Server = pool.get('see.ami.server')
+        cls._check_backend()
         server = Server(server_id)
         settings = server.settings()
         result = ami_events.Result()
@@ -254,6 +256,14 @@ class Call(ModelSQL, ModelView):
         pops = cls._screen_pops(server, result.screen_pops, now=now,
             patches=result.calls)
         return {'calls': len(ids), 'skipped': skipped, 'pops': pops}
+
+    @staticmethod
+    def _check_backend():
+        # The merges of the connector are PostgreSQL's statements
+        if backend.name != 'postgresql':
+            raise StorageBackendError(gettext(
+                    'see_telefonia.msg_calls_postgresql',
+                    backend=backend.name))
 
     @classmethod
     def _merge(cls, server, patches):
@@ -556,6 +566,7 @@ class Call(ModelSQL, ModelView):
 
         lines are the lines of the file (or rows of the table joined by
         "|"); return the ids of the calls touched."""
+        cls._check_backend()
         settings = server.settings()
         result = ami_events.Result()
         for line in lines:

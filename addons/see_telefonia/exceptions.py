@@ -11,3 +11,7 @@ class TelephonyError(ValidationError):
 
 class CallBackError(UserError):
     pass
+
+
+class StorageBackendError(UserError):
+    pass
