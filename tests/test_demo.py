@@ -74,6 +74,27 @@ class DemoTestCase(unittest.TestCase):
         finally:
             connection.close()
 
+    def run_in_database(self, code, *arguments):
+        """Run code in a transaction on the demo database, in Portuguese,
+        with pool and arguments; return what it prints"""
+        script = (
+            'import sys\n'
+            'from trytond import config\n'
+            'config.update_etc(sys.argv[1])\n'
+            "config.set('database', 'path', sys.argv[2])\n"
+            'from trytond.pool import Pool\n'
+            'from trytond.transaction import Transaction\n'
+            'Pool(sys.argv[3]).init()\n'
+            'arguments = sys.argv[4:]\n'
+            "with Transaction().start(sys.argv[3], 0, "
+            "context={'language': 'pt'}):\n"
+            '    pool = Pool()\n'
+            '    exec(sys.stdin.read())\n')
+        return subprocess.run([sys.executable, '-c', script,
+                str(ROOT / 'config' / 'demo.conf'), self.directory.name,
+                DATABASE, *arguments], input=code,
+            cwd=ROOT, capture_output=True, text=True, check=True).stdout
+
     @classmethod
     def counts(cls):
         return {t: cls.query(f'SELECT COUNT(*) FROM {t}')[0][0]
@@ -224,28 +245,14 @@ class DemoTestCase(unittest.TestCase):
     def test_queue_log_import_says_postgresql(self):
         """Importing a queue_log in the SQLite demo says it needs PostgreSQL,
         in Portuguese, instead of failing on the connector's SQL"""
-        script = (
-            'import sys\n'
-            'from trytond import config\n'
-            'config.update_etc(sys.argv[1])\n'
-            "config.set('database', 'path', sys.argv[2])\n"
-            'from trytond.pool import Pool\n'
-            'from trytond.transaction import Transaction\n'
+        output = self.run_in_database(
             'from trytond.exceptions import UserError\n'
-            'Pool(sys.argv[3]).init()\n'
-            "with Transaction().start(sys.argv[3], 0, "
-            "context={'language': 'pt'}):\n"
-            "    pool = Pool()\n"
-            "    server, = pool.get('see.ami.server').search([])\n"
-            '    try:\n'
-            "        pool.get('see.call').import_queue_log(server, [\n"
-            "            '1714572000|1.1|central|NONE|ENTERQUEUE||8199|1'])\n"
-            '    except UserError as error:\n'
-            '        print(error.message)\n')
-        output = subprocess.run([sys.executable, '-c', script,
-                str(ROOT / 'config' / 'demo.conf'), self.directory.name,
-                DATABASE], cwd=ROOT, capture_output=True, text=True,
-            check=True).stdout
+            "server, = pool.get('see.ami.server').search([])\n"
+            'try:\n'
+            "    pool.get('see.call').import_queue_log(server, [\n"
+            "        '1714572000|1.1|central|NONE|ENTERQUEUE||8199|1'])\n"
+            'except UserError as error:\n'
+            '    print(error.message)\n')
         self.assertIn('só são guardadas num banco PostgreSQL; este é sqlite',
             output)
 
@@ -257,24 +264,13 @@ class DemoTestCase(unittest.TestCase):
             if len(parts) >= 2 and parts[-2] in ROLE_GROUPS:
                 table[parts[-2]] = parts[-1]
         self.assertEqual(set(table), set(ROLE_GROUPS))
-        script = (
-            'import sys\n'
-            'from trytond import config\n'
-            'config.update_etc(sys.argv[1])\n'
-            "config.set('database', 'path', sys.argv[2])\n"
-            'from trytond.pool import Pool\n'
-            'from trytond.transaction import Transaction\n'
-            'Pool(sys.argv[3]).init()\n'
-            'with Transaction().start(sys.argv[3], 0):\n'
-            "    User = Pool().get('res.user')\n"
-            '    for pair in sys.argv[4:]:\n'
-            "        login, password = pair.split('=', 1)\n"
-            "        print(login, bool(User.get_login(login, "
-            "{'password': password})))\n")
-        output = subprocess.run([sys.executable, '-c', script,
-                str(ROOT / 'config' / 'demo.conf'), self.directory.name,
-                DATABASE, *(f'{l}={p}' for l, p in table.items())],
-            cwd=ROOT, capture_output=True, text=True, check=True).stdout
+        output = self.run_in_database(
+            "User = pool.get('res.user')\n"
+            'for pair in arguments:\n'
+            "    login, password = pair.split('=', 1)\n"
+            "    print(login, bool(User.get_login(login, "
+            "{'password': password})))\n",
+            *(f'{l}={p}' for l, p in table.items()))
         self.assertEqual(sorted(output.split('\n')[:-1]),
             sorted(f'{login} True' for login in table))
 
