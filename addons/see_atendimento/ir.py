@@ -55,11 +55,12 @@ class Session(metaclass=PoolMeta):
             return True
         find = super().check(user, key)
         if find:
-            session, = cls.search([
-                    ('create_uid', '=', user),
-                    ('key', '=', key),
-                    ], limit=1)
-            cls._valid_cache.set(cache_key, session.create_date)
+            # Unless a logout deleted it meanwhile
+            for session in cls.search([
+                        ('create_uid', '=', user),
+                        ('key', '=', key),
+                        ], limit=1):
+                cls._valid_cache.set(cache_key, session.create_date)
         return find
 
     @classmethod
