@@ -675,8 +675,7 @@ class Loader:
                         ).total_seconds())
             call(arrival, wait, max(60, min(talk, 900)), protocol.agent,
                 protocol.requester_phone, protocol.id)
-        answered = len(calls)
-        for index in range(answered // 4):
+        for _ in range(len(calls) // 4):
             # Abandoned in the queue: before 5 s (not counted by INS) or
             # after the minute (IAC)
             call(self.business_time(rnd.randint(1, 27)),
@@ -716,8 +715,9 @@ class Loader:
         start = months[0]
         for _ in range(4):
             start = (start - dt.timedelta(days=1)).replace(day=1)
-        gestor = self.users['gestor'].id
-        with Transaction().set_user(gestor), \
+        # A telephony outage of one hour and a half, in office hours
+        outage = self.business_time(5).replace(minute=0, second=0)
+        with Transaction().set_user(self.users['gestor'].id), \
                 Transaction().set_context(_check_access=True):
             contract, = Contract.create([{
                         'number': CONTRACT['number'],
@@ -738,26 +738,22 @@ class Loader:
                                         } for item in contract.items])],
                         } for index, month in enumerate(months, 1)])
             Order.issue(orders)
-        self.count('see.contract', 1)
-        self.count('see.service.order', len(orders))
-        # A telephony outage of one hour and a half, in office hours
-        outage = self.business_time(5).replace(minute=0, second=0)
-        Incident.create([{
-                    'description': "Queda do tronco SIP da central",
-                    'component': 'telephony',
-                    'contractor_responsible': True,
-                    'start': outage,
-                    'end': outage + dt.timedelta(minutes=90),
-                    'notified_date': outage + dt.timedelta(minutes=20),
-                    'resolved_date': outage + dt.timedelta(minutes=90),
-                    }])
-        self.count('see.platform.incident', 1)
-        with Transaction().set_user(gestor), \
-                Transaction().set_context(_check_access=True):
+            Incident.create([{
+                        'description': "Queda do tronco SIP da central",
+                        'component': 'telephony',
+                        'contractor_responsible': True,
+                        'start': outage,
+                        'end': outage + dt.timedelta(minutes=90),
+                        'notified_date': outage + dt.timedelta(minutes=20),
+                        'resolved_date': outage + dt.timedelta(minutes=90),
+                        }])
             measurements = Measurement.create([{
                         'contract': contract.id, 'month': month,
                         } for month in months])
             Measurement.compute(measurements)
+        self.count('see.contract', 1)
+        self.count('see.service.order', len(orders))
+        self.count('see.platform.incident', 1)
         self.count('see.sla.measurement', len(measurements))
         return measurements
 

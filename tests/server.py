@@ -141,19 +141,31 @@ def _free_port():
         return sock.getsockname()[1]
 
 
+def _config_variant(config_file, suffix, sections):
+    """Return the path of a copy of config_file with the options of
+    sections ({section: {option: value}}) set"""
+    config = configparser.RawConfigParser()
+    config.read(config_file, encoding='utf-8')
+    for name, options in sections.items():
+        if not config.has_section(name):
+            config.add_section(name)
+        for option, value in options.items():
+            config.set(name, option, value)
+    path = f'{config_file}.{suffix}'
+    with open(path, 'w', encoding='utf-8') as target:
+        config.write(target)
+    return path
+
+
 def limited_config(config_file, active):
     """Return the path of a copy of config_file with the middlewares of
     config/production.conf, at most active requests at once per worker"""
     production = configparser.RawConfigParser()
     production.read(ROOT / 'config' / 'production.conf', encoding='utf-8')
-    config = configparser.RawConfigParser()
-    config.read(config_file, encoding='utf-8')
-    config['wsgi middleware'] = production['wsgi middleware']
-    config['see_atendimento'] = {'active_requests': str(active)}
-    path = f'{config_file}.limited'
-    with open(path, 'w', encoding='utf-8') as target:
-        config.write(target)
-    return path
+    return _config_variant(config_file, 'limited', {
+            'wsgi middleware': production['wsgi middleware'],
+            'see_atendimento': {'active_requests': str(active)},
+            })
 
 
 def _terminate(process):
@@ -454,12 +466,8 @@ class TrytonServer:
         config_file = self.config_file
         if port != self.port:
             # The configuration file has the last word on [web] listen
-            config = configparser.ConfigParser(interpolation=None)
-            config.read(self.config_file)
-            config['web']['listen'] = f'127.0.0.1:{port}'
-            config_file = f'{self.config_file}.{port}'
-            with open(config_file, 'w') as file:
-                config.write(file)
+            config_file = _config_variant(config_file, port, {
+                    'web': {'listen': f'127.0.0.1:{port}'}})
         process = subprocess.Popen([BIN / 'trytond',
                 '-c', config_file, '-d', self.database],
             cwd=ROOT, env=env, stdout=log,

@@ -11,9 +11,8 @@ and the database: on 2 cores, 60 agents' consoles did 22.5 attendances/s
 with every request at once and more with a few at a time (see
 bench/protocol_rpc.py). This WSGI middleware queues the requests beyond
 ``[see_atendimento] active_requests`` (default 2), in the order they came,
-long polls apart. trytond
-installs it from its ``[wsgi middleware]`` configuration section
-(config/production.conf).
+long polls apart. trytond installs it from its ``[wsgi middleware]``
+configuration section (config/production.conf).
 """
 import collections
 import re

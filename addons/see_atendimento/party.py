@@ -112,7 +112,6 @@ class Party(metaclass=PoolMeta):
         party = cls.find_requester(phone=phone, cpf=cpf)
         if party:
             return party
-        party = cls(name=name)
         mechanisms = []
         if phone:
             mechanism = {'type': 'mobile', 'value': phone}
