@@ -20,6 +20,8 @@ import tempfile
 import threading
 import time
 
+from machine import describe as describe_machine  # bench/machine.py
+
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..'))
 
 from asterisk.ami import AMIClient  # noqa: E402
@@ -83,6 +85,7 @@ def main():
     parser.add_argument('--timeout', type=float, default=900,
         help="seconds to wait for the last call before giving up")
     options = parser.parse_args()
+    print(describe_machine(), flush=True)
     chunks, count, calls, last = build(options.events)
     print(f"{count} events, {calls} calls", flush=True)
     pbx = AMISimulator().start()

@@ -16,6 +16,8 @@ import os
 import subprocess
 import time
 
+from machine import describe as describe_machine  # bench/machine.py
+
 os.environ.setdefault('TRYTOND_DATABASE__URI', 'postgresql:///')
 
 
@@ -27,6 +29,7 @@ def main():
     options = parser.parse_args()
     os.environ['DB_NAME'] = options.database
     os.environ.pop('DB_CACHE', None)
+    print(describe_machine(), flush=True)
     subprocess.run(['dropdb', '--if-exists', options.database], check=True)
 
     from trytond.tests.test_tryton import activate_module

@@ -37,6 +37,8 @@ import urllib.parse
 from collections import defaultdict
 from pathlib import Path
 
+from machine import describe as describe_machine  # bench/machine.py
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PASSWORD = 'Carga-Senha-1'
@@ -322,6 +324,7 @@ def main():
         help="gunicorn worker processes; 0 for trytond's own server")
     options = parser.parse_args()
 
+    print(describe_machine(), flush=True)
     from tests.server import TrytonServer
     server = TrytonServer(modules=['see_atendimento'], web=False)
     print('preparing the database…', flush=True)

@@ -54,6 +54,8 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from machine import describe as describe_machine  # bench/machine.py
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -201,6 +203,7 @@ def main():
         help="seconds a long poll waits at most (default 20)")
     options = parser.parse_args()
 
+    print(describe_machine(), flush=True)
     server = TrytonServer(modules=['see_webchat'], web=False)
     print("preparing the database…", flush=True)
     server.start()
