@@ -15,7 +15,8 @@ Run by `make demo` before the server starts. It:
 3. loads the demo data through the trytond API: SEE-PE units, services,
    knowledge base articles and their ratings, one user per role (language
    Portuguese) and a few dozen protocols in every state, with escalations in
-   every state, spread over the last four weeks.
+   every state, spread over the last four weeks; the webchat ones through the
+   chat, with their conversations.
 
 Running it again updates the modules and resets the demo passwords but never
 duplicates data: every record is looked up by its natural key first and the
@@ -369,6 +370,11 @@ ESCALATION_ANSWERS = {
         "escola nesta semana.",
     }
 
+# The webchat attendances that go through the chat (the others are the
+# agent's registry of a conversation still open, or not one at all)
+CHATTED = {'resolved', 'closed', 'esc_new', 'esc_analysis', 'esc_forwarded',
+    'esc_answered', 'esc_returned'}
+
 # How many protocols end in each state (in attendance order)
 PLAN = (
     ['resolved'] * 9 + ['closed'] * 10 + ['invalid'] * 5
@@ -484,6 +490,9 @@ class Loader:
         self.random = random.Random(2024)
         self.now = dt.datetime.now().replace(microsecond=0)
         self.created = {}
+        # Webchat attendances go through the chat when see_webchat is there
+        self.chats = 'see.chat.session' in dict(
+            self.pool.iterobject(type='model'))
 
     def count(self, name, number):
         self.created[name] = self.created.get(name, 0) + number
@@ -883,6 +892,10 @@ class Loader:
                         [self.articles[t].id for t in case['articles']])]
             if case['answer'] and outcome != 'cancelled':
                 values['answer'] = case['answer']
+        if (values['channel'] == 'webchat' and outcome in CHATTED
+                and self.chats):
+            self.converse(case, values, end, timeline)
+            return
         with Transaction().set_user(agent.id):
             protocol, = Protocol.create([values])
             if outcome == 'cancelled':
@@ -905,27 +918,35 @@ class Loader:
                 self.escalate(protocol, outcome, end, timeline)
         self.backdate(protocol, timeline)
 
+    @staticmethod
+    def question_of(protocol):
+        return (f"{protocol.description} Solicitante "
+            f"{protocol.requester_name} aguarda retorno pelo telefone "
+            f"{protocol.requester_phone}.")
+
     def escalate(self, protocol, outcome, end, timeline):
         "Escalate through the wizard and work the escalation at SEE-PE"
         from trytond.transaction import Transaction
-        pool = self.pool
-        Protocol = pool.get('see.protocol')
-        Escalation = pool.get('see.protocol.escalation')
-        Escalate = pool.get('see.protocol.escalate', type='wizard')
-        rnd = self.random
-        question = (f"{protocol.description} Solicitante "
-            f"{protocol.requester_name} aguarda retorno pelo telefone "
-            f"{protocol.requester_phone}.")
+        Escalate = self.pool.get('see.protocol.escalate', type='wizard')
         with Transaction().set_context(active_model='see.protocol',
                 active_id=protocol.id, active_ids=[protocol.id]):
             session_id, _, _ = Escalate.create()
             Escalate.execute(session_id, {
                     'start': {
-                        'question': question,
+                        'question': self.question_of(protocol),
                         'request_kb_update': outcome == 'esc_returned',
                         },
                     }, 'escalate')
             Escalate.delete(session_id)
+        self.work_escalation(protocol, outcome, end, timeline)
+
+    def work_escalation(self, protocol, outcome, end, timeline):
+        "The second level's steps on the escalation of protocol"
+        from trytond.transaction import Transaction
+        pool = self.pool
+        Protocol = pool.get('see.protocol')
+        Escalation = pool.get('see.protocol.escalation')
+        rnd = self.random
         timeline['escalate'] = end
         escalation, = Escalation.search([('protocol', '=', protocol.id)])
         steps = {'escalate': end}
@@ -955,12 +976,113 @@ class Loader:
             closed = self.office_after(
                 steps['escalation_answer'], rnd.randint(1, 4))
             with Transaction().set_user(protocol.agent.id):
-                Protocol.set_survey([protocol], rnd.choice([9, 8, 6, 10]))
+                if protocol.survey_score is None:
+                    # Unless it was given at the end of the chat
+                    Protocol.set_survey(
+                        [protocol], rnd.choice([9, 8, 6, 10]))
+                    timeline['survey'] = closed
                 Protocol.close([protocol])
-            steps['escalation_return'] = timeline['survey'] = closed
-            timeline['close'] = closed
+            steps['escalation_return'] = timeline['close'] = closed
         timeline.update(steps)
         self.backdate_escalation(escalation, steps)
+
+    def converse(self, case, values, end, timeline):
+        """A webchat attendance as it happens in the chat: the citizen
+        opens the conversation from the widget, an agent accepts it, they
+        exchange messages and the agent closes or escalates it"""
+        from trytond.transaction import Transaction
+        pool = self.pool
+        Session = pool.get('see.chat.session')
+        Protocol = pool.get('see.protocol')
+        rnd = self.random
+        outcome, agent = case['outcome'], case['agent']
+        session, _ = Session.open({
+                'name': values['requester_name'],
+                'phone': values['requester_phone'],
+                'cpf': values['requester_cpf'],
+                'service': values['service'],
+                'consent': True,
+                })
+        session.citizen_send(case['description'])
+        classification = values['classification']
+        with Transaction().set_user(agent.id):
+            Session.agent_accept([session])
+            session = Session(session.id)
+            protocol = session.protocol
+            for title in case['articles'][:1]:
+                Session.agent_send([session], '', self.articles[title].id)
+            if outcome.startswith('esc_'):
+                Session.agent_send([session], "Vou encaminhar sua dúvida à "
+                    "SEE-PE; o retorno chega pelo telefone informado.")
+                Session.agent_escalate(
+                    [session], self.question_of(protocol), classification)
+            else:
+                Session.agent_send([session], case['answer'])
+                session.citizen_send("Entendi, obrigado.")
+                Session.agent_close([session], classification)
+        if outcome != 'resolved':
+            # The others leave the quality question unanswered
+            Session(session.id).answer_survey(
+                rnd.choice([10, 10, 9, 9, 8, 8, 7, 5]))
+            timeline['survey'] = end + dt.timedelta(seconds=30)
+        if outcome.startswith('esc_'):
+            with Transaction().set_user(agent.id):
+                self.work_escalation(
+                    Protocol(protocol.id), outcome, end, timeline)
+        else:
+            timeline['resolve'] = end
+            if Protocol(protocol.id).state == 'closed':
+                timeline['close'] = timeline['survey']
+        self.backdate(protocol, timeline)
+        self.backdate_chat(session, timeline)
+        self.count('see.chat.session', 1)
+
+    def backdate_chat(self, session, timeline):
+        """Spread the conversation's messages over the attendance: the
+        chat stamps now(), the story happened earlier"""
+        from trytond.transaction import Transaction
+        pool = self.pool
+        Session = pool.get('see.chat.session')
+        Message = pool.get('see.chat.message')
+        cursor = Transaction().connection.cursor()
+        table = Session.__table__()
+        message = Message.__table__()
+        start, accept = timeline['create'], timeline['start']
+        end = timeline.get('resolve') or timeline['escalate']
+        survey = timeline.get('survey', end)
+        messages = Message.search(
+            [('session', '=', session.id)], order=[('id', 'ASC')])
+        # Before the agent's acceptance notice, the citizen waits in the
+        # queue; after it, the conversation runs until the conclusion
+        accepted = next(i for i, m in enumerate(messages)
+            if m.kind == 'notice')
+        after = len([m for m in messages[accepted + 1:] if m.kind != 'score'])
+        last_citizen = None
+        for index, record in enumerate(messages):
+            if record.kind == 'score':
+                date = survey
+            elif index <= accepted:
+                date = start + (accept - start) * index / accepted
+            else:
+                date = accept + (end - accept) * (index - accepted) / after
+            date = date.replace(microsecond=0)
+            response_time = None
+            if record.author_type == 'citizen' and record.kind == 'text':
+                last_citizen = last_citizen or date
+            elif record.author_type == 'agent' and last_citizen:
+                # As the chat measures it: since the oldest unanswered
+                response_time = date - last_citizen
+                last_citizen = None
+            cursor.execute(*message.update(
+                    [message.date, message.create_date,
+                        message.response_time],
+                    [date, date, response_time],
+                    where=message.id == record.id))
+        cursor.execute(*table.update(
+                [table.start_date, table.create_date, table.citizen_seen,
+                    table.accept_date, table.end_date, table.expire_date],
+                [start, start, survey, accept, end, survey],
+                where=table.id == session.id))
 
     def backdate(self, protocol, timeline):
         """Move the timestamps of a protocol and its history to the moments

@@ -31,6 +31,7 @@ COUNTED = [
     'res_notification', 'see_contract', 'see_service_order',
     'see_platform_incident', 'see_sla_measurement',
     'see_sla_measurement_line', 'see_call', 'see_telephony_agent',
+    'see_chat_session', 'see_chat_message',
     ]
 
 
@@ -241,6 +242,43 @@ class DemoTestCase(unittest.TestCase):
                 'FROM see_call WHERE protocol IS NULL GROUP BY disposition'))
         self.assertIn('answered', dispositions)
         self.assertTrue(set(dispositions) - {'answered'})
+
+    def test_conversations_of_webchat_attendances(self):
+        """Each concluded webchat attendance went through the chat: its
+        conversation is dated within the attendance, and the month's
+        webchat billing and IRAE count it"""
+        protocols = self.query('SELECT p.id, p.start_date, p.end_date, '
+            'p.survey_date, s.start_date, s.interaction_count, '
+            "(SELECT MIN(date) || '|' || MAX(date) FROM see_chat_message m "
+            "WHERE m.session = s.id AND m.kind != 'score') "
+            'FROM see_protocol p '
+            'JOIN see_classification c ON c.id = p.classification '
+            'LEFT JOIN see_chat_session s ON s.protocol = p.id '
+            "WHERE p.channel = 'webchat' AND c.outcome != 'invalid' "
+            "AND p.state NOT IN ('draft', 'attending', 'cancelled')")
+        self.assertGreaterEqual(len(protocols), 5)
+        for (id_, start, end, survey, session_start, interactions,
+                dates) in protocols:
+            with self.subTest(protocol=id_):
+                self.assertEqual(session_start, start)
+                # The minimum of Annex A 5.2 for billing
+                self.assertGreaterEqual(interactions, 5)
+                first, last = dates.split('|')
+                self.assertEqual(first, start)
+                self.assertEqual(last, end)
+        scores = self.query("SELECT m.date, p.survey_date FROM "
+            "see_chat_message m JOIN see_chat_session s ON s.id = m.session "
+            "JOIN see_protocol p ON p.id = s.protocol WHERE m.kind = 'score'")
+        self.assertTrue(scores)
+        for message_date, survey_date in scores:
+            self.assertEqual(message_date, survey_date)
+        (finished, billable), = self.query(
+            "SELECT SUM(l.numerator), SUM(i.billable) FROM "
+            "see_sla_measurement_line l JOIN see_sla_measurement_item i "
+            "ON i.measurement = l.measurement AND i.channel = 'webchat' "
+            "WHERE l.code = 'IRAE'")
+        self.assertGreater(finished, 0)
+        self.assertGreater(billable, 0)
 
     def test_queue_log_import_says_postgresql(self):
         """Importing a queue_log in the SQLite demo says it needs PostgreSQL,
