@@ -206,6 +206,9 @@ class Cron(metaclass=PoolMeta):
         cls.method.selection.extend([
                 ('see.chat.session|abandon_stale',
                     "Abandon Webchat Conversations Left Waiting"),
+                ('see.chat.session|close_unanswered',
+                    "Close Webchat Conversations Whose Quality Question "
+                    "Went Unanswered"),
                 ('see.chat.address.rate|clean',
                     "Forget Old Webchat Request Counts"),
                 ])
@@ -774,35 +777,58 @@ class Session(ModelSQL, ModelView):
         """Mark abandoned the conversations waiting longer than the maximum
         wait, those whose citizen's page stopped asking for news, and those
         whose access expired (run by a scheduled task)"""
+        config = _config()
+        now = dt.datetime.now()
+        sessions = cls._end_stale('waiting', [
+                ('start_date', '<', now - config.max_wait),
+                ('expire_date', '<=', now),
+                ('citizen_seen', '<', now - config.citizen_timeout),
+                [('citizen_seen', '=', None),
+                    ('start_date', '<', now - config.citizen_timeout)],
+                ], 'abandoned', 'see_webchat.msg_abandoned')
+        if sessions:
+            notify.publish(notify.QUEUE_CHANNEL, notify.POSITION_CHANNEL)
+        return sessions
+
+    @classmethod
+    def close_unanswered(cls):
+        """Close the concluded conversations whose quality question went
+        unanswered for the configured wait, or whose access expired: they
+        leave the agent's console (run by a scheduled task)"""
+        config = _config()
+        now = dt.datetime.now()
+        sessions = cls._end_stale('survey', [
+                ('end_date', '<', now - config.survey_wait),
+                ('expire_date', '<=', now),
+                ], 'closed', 'see_webchat.msg_survey_unanswered')
+        notify.publish(*{notify.agent_channel(s.agent.id)
+                for s in sessions if s.agent})
+        return sessions
+
+    @classmethod
+    def _end_stale(cls, state, conditions, new_state, message_id):
+        """Move to new_state the conversations in state matching any of
+        conditions, telling the citizen with message_id; return them"""
         pool = Pool()
         Message = pool.get('see.chat.message')
-        config = _config()
         now = dt.datetime.now()
         with without_check_access():
             sessions = cls.search([
-                    ('state', '=', 'waiting'),
-                    ['OR',
-                        ('start_date', '<', now - config.max_wait),
-                        ('expire_date', '<=', now),
-                        ('citizen_seen', '<', now - config.citizen_timeout),
-                        [('citizen_seen', '=', None),
-                            ('start_date', '<',
-                                now - config.citizen_timeout)],
-                        ],
+                    ('state', '=', state),
+                    ['OR', *conditions],
                     ], order=[('id', 'ASC')])
             if not sessions:
                 return []
             cls.lock(sessions)
+            # Those a citizen or an agent moved meanwhile are left alone
             sessions = [s for s in cls.browse([s.id for s in sessions])
-                if s.state == 'waiting']
+                if s.state == state]
             for session in sessions:
-                session.state = 'abandoned'
-                session.end_date = now
+                session.state = new_state
+                session.end_date = session.end_date or now
             cls.save(sessions)
             for session in sessions:
-                Message.post(session, 'system', 'notice',
-                    gettext('see_webchat.msg_abandoned'))
-        notify.publish(notify.QUEUE_CHANNEL, notify.POSITION_CHANNEL)
+                Message.post(session, 'system', 'notice', gettext(message_id))
         return sessions
 
     def answer_survey(self, score):

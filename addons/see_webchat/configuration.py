@@ -80,6 +80,12 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
         help="A waiting conversation whose page has not asked for news "
         "for this time (the citizen closed it or lost the connection) "
         "is marked abandoned.")
+    survey_wait = fields.TimeDelta(
+        "Quality Question Wait", required=True,
+        domain=[('survey_wait', '>', dt.timedelta(0))],
+        help="A concluded conversation whose quality question has had no "
+        "answer for this time is closed without evaluation and leaves the "
+        "agent's console.")
     poll_timeout = fields.Integer(
         "Waiting Time of a Request", required=True,
         domain=[('poll_timeout', '>', 0), ('poll_timeout', '<=', 120)],
@@ -141,6 +147,10 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
     @classmethod
     def default_citizen_timeout(cls):
         return dt.timedelta(minutes=15)
+
+    @classmethod
+    def default_survey_wait(cls):
+        return dt.timedelta(minutes=30)
 
     @classmethod
     def default_poll_timeout(cls):

@@ -440,6 +440,76 @@ class SeeWebchatTestCase(ModuleTestCase):
         self.assertEqual(counts['sessions'], 2)
 
     @with_transaction()
+    def test_close_unanswered(self):
+        """The scheduled task closes the concluded conversations whose
+        quality question went unanswered, so that they leave the agent's
+        console; the attendance and its figures stay as they were"""
+        pool = Pool()
+        Session = pool.get('see.chat.session')
+        Protocol = pool.get('see.protocol')
+        Configuration = pool.get('see.chat.configuration')
+        Cron = pool.get('ir.cron')
+        _, service, _, classifications = _catalog()
+        ana = _user('ana', 'see_atendimento.group_agent')
+        Configuration.create([{
+                    'survey_wait': dt.timedelta(minutes=30),
+                    'agent_limit': 5}])
+        now = dt.datetime.now()
+        names = ["Sem resposta", "Acabou de concluir", "Acesso expirou",
+            "Respondeu", "Em atendimento"]
+        sessions = {name: self._open(service, name=name)[0]
+            for name in names}
+        with Transaction().set_user(ana.id), \
+                Transaction().set_context(_check_access=True):
+            Session.agent_accept(Session.browse(
+                    [s.id for s in sessions.values()]))
+            for name in names[:4]:
+                Session.agent_send([Session(sessions[name].id)], "Pronto.")
+                Session.agent_close([Session(sessions[name].id)],
+                    classifications['PADRAO'].id)
+        Session(sessions["Respondeu"].id).answer_survey(10)
+        Session.write([Session(sessions["Sem resposta"].id)], {
+                'end_date': now - dt.timedelta(minutes=31)})
+        Session.write([Session(sessions["Acesso expirou"].id)], {
+                'expire_date': now - dt.timedelta(seconds=1)})
+        before = {s.id: s.interaction_count for s in Session.search([])}
+
+        def console():
+            "The conversations of Ana's console, as its route finds them"
+            return {s.requester_name for s in Session.search([
+                        ('agent', '=', ana.id),
+                        ('state', 'in', ['active', 'survey']),
+                        ])}
+        self.assertEqual(console(), set(names) - {"Respondeu"})
+
+        cron, = Cron.search([
+                ('method', '=', 'see.chat.session|close_unanswered')])
+        self.assertTrue(cron.active)
+        Cron.run_once([cron])
+
+        states = {s.requester_name: s.state for s in Session.search([])}
+        self.assertEqual(states, {
+                "Sem resposta": 'closed', "Acabou de concluir": 'survey',
+                "Acesso expirou": 'closed', "Respondeu": 'closed',
+                "Em atendimento": 'active'})
+        self.assertEqual(console(), {"Acabou de concluir", "Em atendimento"})
+        for name in ["Sem resposta", "Acesso expirou"]:
+            session = Session(sessions[name].id)
+            self.assertEqual(session.messages[-1].kind, 'notice')
+            self.assertRegex(
+                session.messages[-1].text, M('msg_survey_unanswered'))
+            # The notice is no interaction, the conclusion stays
+            self.assertEqual(
+                session.interaction_count, before[session.id])
+            self.assertTrue(session.concluded_in_time)
+            self.assertIsNone(session.survey_score)
+            self.assertEqual(
+                Protocol(session.protocol.id).state, 'resolved')
+        with self.assertRaisesRegex(UserError, M('msg_survey_not_open')):
+            Session(sessions["Sem resposta"].id).answer_survey(8)
+        self.assertEqual(Session.close_unanswered(), [])
+
+    @with_transaction()
     def test_access_per_role(self):
         "Who reads conversations and who changes them"
         pool = Pool()
