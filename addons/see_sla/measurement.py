@@ -15,7 +15,7 @@ from trytond.i18n import gettext
 from trytond.model import (
     Index, ModelSQL, ModelView, Unique, Workflow, fields)
 from trytond.modules.see_atendimento.protocol import datetime_shifted
-from trytond.pool import Pool
+from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, PYSONDecoder, PYSONEncoder
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
@@ -398,27 +398,22 @@ class Measurement(Workflow, ModelSQL, ModelView):
                     - Greatest(protocol.start_date, w_start)))
         return expression
 
-    def protocol_counts(self):
-        """Return {(channel, kind): {counter: value}} of the month's
-        protocols, counted in one aggregate query"""
-        key = self._cache_key()
-        if key in _COUNTS:
-            return _COUNTS[key]
+    def protocol_conditions(self):
+        """Return the month's protocols as (table, query source, where,
+        {counter: condition}, interactions), the conditions each counter
+        of protocol_counts tests (None: every protocol) and whether the
+        webchat interactions are known for billing and for IRAE"""
         pool = Pool()
         Protocol = pool.get('see.protocol')
         Classification = pool.get('see.classification')
         Escalation = pool.get('see.protocol.escalation')
         Configuration = pool.get('see.configuration')
-        cursor = Transaction().connection.cursor()
         p = Protocol.__table__()
         c = Classification.__table__()
         e = Escalation.__table__()
         good_score = Configuration(1).good_score
         webchat = self._webchat_settings()
-
-        periods = self.get_periods()
         month = self.utc_ranges([(self.month, self.month_end)])[0]
-        special = self.utc_ranges(periods['especial'])
 
         # One join instead of a probe of the escalations in each of the
         # conditions that use it
@@ -461,6 +456,38 @@ class Measurement(Workflow, ModelSQL, ModelView):
             'attended': attended,
             'finished': finished,
             }
+        source = p.join(c, 'LEFT', condition=p.classification == c.id
+            ).join(escalated, 'LEFT', condition=escalated.protocol == p.id)
+        where = ((p.start_date >= month[0]) & (p.start_date < month[1])
+            & (p.state != 'cancelled'))
+        interactions = {
+            'bill': interactions_bill is not None,
+            'irae': interactions_irae is not None,
+            }
+        return p, source, where, conditions, interactions
+
+    def counted_clause(self, counter):
+        "Return the domain clause of the protocols counter counts"
+        return ('sla_counted', '=', '%s:%s' % (self.id, counter))
+
+    def counted_query(self, counter):
+        """Return the query of the ids of the month's protocols that
+        counter counts: the drill-down of the figures of protocol_counts"""
+        p, source, where, conditions, _ = self.protocol_conditions()
+        if conditions[counter] is not None:
+            where &= conditions[counter]
+        return source.select(p.id, where=where)
+
+    def protocol_counts(self):
+        """Return {(channel, kind): {counter: value}} of the month's
+        protocols, counted in one aggregate query"""
+        key = self._cache_key()
+        if key in _COUNTS:
+            return _COUNTS[key]
+        cursor = Transaction().connection.cursor()
+        p, source, where, conditions, interactions = (
+            self.protocol_conditions())
+        special = self.utc_ranges(self.get_periods()['especial'])
         names = list(conditions)
         # Each condition is tested once per row by the aggregate's filter:
         # no per-row flags to cast and sum
@@ -475,13 +502,8 @@ class Measurement(Workflow, ModelSQL, ModelView):
             counts += [Count(filter_=in_special & condition)
                 if condition is not None else Count(filter_=in_special)
                 for condition in conditions.values()]
-        query = p.join(c, 'LEFT', condition=p.classification == c.id
-            ).join(escalated, 'LEFT', condition=escalated.protocol == p.id
-            ).select(
-                p.channel, *counts,
-                where=(p.start_date >= month[0]) & (p.start_date < month[1])
-                & (p.state != 'cancelled'),
-                group_by=[p.channel])
+        query = source.select(p.channel, *counts, where=where,
+            group_by=[p.channel])
         result = defaultdict(lambda: dict.fromkeys(names, 0))
         cursor.execute(*query)
         for channel, *values in cursor:
@@ -494,10 +516,7 @@ class Measurement(Workflow, ModelSQL, ModelView):
             else:
                 result[(channel, 'rotineiro')] = total
         _COUNTS[key] = result
-        _INTERACTIONS[key] = {
-            'bill': interactions_bill is not None,
-            'irae': interactions_irae is not None,
-            }
+        _INTERACTIONS[key] = interactions
         return result
 
     def _cache_key(self):
@@ -546,11 +565,8 @@ class Measurement(Workflow, ModelSQL, ModelView):
         if not _INTERACTIONS[self._cache_key()]['irae']:
             note = gettext('see_sla.msg_explanation_interactions')
         return Counts(finished, attended, 'see.protocol',
-            domain + [
-                ('classification.outcome', '=', 'resolved'),
-                ('state', 'in', ['resolved', 'closed']),
-                ],
-            domain, note)
+            domain + [self.counted_clause('finished')],
+            domain + [self.counted_clause('attended')], note)
 
     def count_qtbc(self, indicator, kinds):
         pool = Pool()
@@ -791,6 +807,8 @@ class Measurement(Workflow, ModelSQL, ModelView):
         amounts = []
         items = measurement.contract.items
         ordered_quantities = measurement.ordered_quantities(items)
+        month = measurement.utc_ranges(
+            [(measurement.month, measurement.month_end)])
         for item in items:
             registered, billable = measurement.count_billable(item)
             ordered = ordered_quantities[item.id]
@@ -803,10 +821,20 @@ class Measurement(Workflow, ModelSQL, ModelView):
                 quantity = billable
             amount = formulas.round_cents(quantity * item.unit_price)
             amounts.append((quantity, item.unit_price))
+            registered_domain = [
+                measurement._domain_ranges('start_date', month),
+                ('state', '!=', 'cancelled'),
+                ('channel', '=', item.channel),
+                ]
             item_values.append({
                     'measurement': measurement.id,
                     'item': item.id,
                     'channel': item.channel,
+                    'registered_domain': PYSONEncoder().encode(
+                        registered_domain),
+                    'billable_domain': PYSONEncoder().encode(
+                        registered_domain
+                        + [measurement.counted_clause('billable')]),
                     'registered': registered,
                     'billable': billable,
                     'ordered': ordered,
@@ -854,6 +882,16 @@ class Measurement(Workflow, ModelSQL, ModelView):
 def _hours(seconds):
     hours, rest = divmod(int(seconds), 3600)
     return '%d:%02d' % (hours, rest // 60)
+
+
+def records_action(record, model, which):
+    "The window of the records counted in the which figure of record"
+    return {
+        'res_model': model,
+        'pyson_domain': getattr(record, '%s_domain' % which) or '[]',
+        'name': '%s - %s' % (record.rec_name, gettext(
+                'see_sla.msg_records_%s' % which)),
+        }
 
 
 class _LockedByMeasurement:
@@ -953,12 +991,7 @@ class MeasurementLine(_LockedByMeasurement, ModelSQL, ModelView):
             getattr(self, '%s_domain' % which) or '[]')
 
     def _records_action(self, which):
-        return {
-            'res_model': self.records_model,
-            'pyson_domain': getattr(self, '%s_domain' % which) or '[]',
-            'name': '%s - %s' % (self.rec_name, gettext(
-                    'see_sla.msg_records_%s' % which)),
-            }
+        return records_action(self, self.records_model, which)
 
     @classmethod
     @ModelView.button_action('see_sla.act_measurement_line_records')
@@ -995,6 +1028,8 @@ class MeasurementItem(_LockedByMeasurement, ModelSQL, ModelView):
         help="Registered attendances with the minimum registry (3.1.1.6) "
         "and, for webchat, attended within the limit (Annex A 5.1) with "
         "the minimum interactions (5.2).")
+    registered_domain = fields.Char("Registered Domain", readonly=True)
+    billable_domain = fields.Char("Billable Domain", readonly=True)
     ordered = fields.Integer("Ordered USA", readonly=True)
     quantity = fields.Integer("Billed Quantity", readonly=True)
     unit_price = fields.Numeric("Unit Price", digits=(16, 4), readonly=True)
@@ -1005,6 +1040,63 @@ class MeasurementItem(_LockedByMeasurement, ModelSQL, ModelView):
         super().__setup__()
         t = cls.__table__()
         cls._sql_indexes.add(Index(t, (t.measurement, Index.Equality())))
+        cls._buttons.update({
+                'open_registered': {
+                    'invisible': ~Eval('registered_domain'),
+                    'icon': 'tryton-search',
+                    'depends': ['registered_domain'],
+                    },
+                'open_billable': {
+                    'invisible': ~Eval('billable_domain'),
+                    'icon': 'tryton-search',
+                    'depends': ['billable_domain'],
+                    },
+                })
+
+    def get_rec_name(self, name):
+        return '%s - %s' % (self.measurement.rec_name, self.item.rec_name)
+
+    def records_domain(self, which):
+        "Return the domain of the protocols counted in which"
+        return PYSONDecoder().decode(
+            getattr(self, '%s_domain' % which) or '[]')
+
+    @classmethod
+    @ModelView.button_action('see_sla.act_measurement_line_records')
+    def open_registered(cls, items):
+        if items:
+            return records_action(items[0], 'see.protocol', 'registered')
+
+    @classmethod
+    @ModelView.button_action('see_sla.act_measurement_line_records')
+    def open_billable(cls, items):
+        if items:
+            return records_action(items[0], 'see.protocol', 'billable')
+
+
+class Protocol(metaclass=PoolMeta):
+    __name__ = 'see.protocol'
+
+    sla_counted = fields.Function(fields.Char(
+            "Counted by Measurement",
+            help="For searches only: the protocols that a counter of a "
+            "measurement counted, as \"measurement id:counter\"."),
+        'get_sla_counted', searcher='search_sla_counted')
+
+    def get_sla_counted(self, name):
+        return None
+
+    @classmethod
+    def search_sla_counted(cls, name, clause):
+        pool = Pool()
+        Measurement = pool.get('see.sla.measurement')
+        _, operator, value = clause[:3]
+        if not value:
+            # As read, the field is empty on every protocol
+            return [] if operator == '=' else [('id', '=', None)]
+        measurement, counter = str(value).split(':')
+        query = Measurement(int(measurement)).counted_query(counter)
+        return [('id', 'in' if operator == '=' else 'not in', query)]
 
 
 class MeasurementComment(ModelSQL, ModelView):
