@@ -6,8 +6,10 @@
 One trytond server (tests.server) with sao serves both test classes; the
 checks read what PostgreSQL really stored.
 """
+import datetime as dt
 import re
 import unittest
+from decimal import Decimal
 from pathlib import Path
 
 from tests.browser.chrome import TIMEOUT, BrowserTestCase, sao_login
@@ -349,3 +351,87 @@ class BoardTestCase(WebClientMixin, BrowserTestCase):
         self.visible('#login-submit').click()
         self.card('illegal')
         self.assertFalse(self.visible('#login'))
+
+
+class MeasurementTestCase(WebClientMixin, BrowserTestCase):
+    "The contract manager drills down from a billable quantity"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # Attendances of a past month, imported as an administrator does,
+        # so that the other tests' attendances of today are not measured
+        admin = server.proteus('admin')
+        Protocol = admin.get('see.protocol')
+        Classification = admin.get('see.classification')
+        service = admin.get('see.service')(server.records['service'])
+        standard, = Classification.find([('code', '=', 'PADRAO')])
+        month = dt.date(2025, 3, 1)
+        # Without its service, the last misses the minimum registry
+        cls.names = {"Bianca Faturável": service, "Caio Faturável": service,
+            "Davi Sem Serviço": None}
+        for day, (name, service) in enumerate(cls.names.items(), 10):
+            start = dt.datetime(2025, 3, day, 13)
+            # The record's state is read-only for proteus: the RPC create
+            Protocol._proxy.create([{'requester_name': name,
+                        'requester_phone': "(81) 98888-1111",
+                        'service': service.id if service else None,
+                        'classification': standard.id,
+                        'description': f"Dúvida de {name}",
+                        'answer': "Orientado.", 'state': 'resolved',
+                        'start_date': start,
+                        'end_date': start + dt.timedelta(minutes=6),
+                        }], {})
+
+        gestor = server.proteus('contract_manager')
+        Party = gestor.get('party.party')
+        Contract = gestor.get('see.contract')
+        supplier, see = Party(name="Contratada"), Party(name="SEE-PE")
+        supplier.save()
+        see.save()
+        contract = Contract(number='NAVEGADOR', supplier=supplier,
+            customer=see, start_date=month, operation_start=month)
+        contract.items.new(efisco_code='513159-6',
+            description="Teleatendimento", channel='telefone',
+            estimated_quantity=1000, unit_price=Decimal('10'))
+        contract.save()
+        contract.click('activate')
+        measurement = gestor.get('see.sla.measurement')(
+            contract=contract, month=month)
+        measurement.save()
+        measurement.click('compute')
+        cls.item, = measurement.items
+
+    def test_billable_drill_down(self):
+        "Contrato e ANS › Medições: the billable attendances of an item"
+        ActionChains, By, _, _, _ = _selenium()
+        self.assertEqual((self.item.registered, self.item.billable), (3, 2))
+        sao_login(self.driver, server, 'contract_manager')
+        self.open_menu("Atendimento", "Contrato e ANS", "Medições")
+        month = self.wait().until(lambda d: self.visible(
+                '.treeview tbody .column-date'),
+            "the measurements are not listed")
+        ActionChains(self.driver).double_click(month).perform()
+        self.wait().until(lambda d: (e := d.find_element(By.XPATH,
+                    "//a[normalize-space()='Quantidades Faturáveis']"))
+            and e.is_displayed() and e, "no billable quantities tab").click()
+        # The first click on a row's button selects the row, as in sao
+        button = self.wait_visible('button[name="open_billable"]')
+        button.click()
+        self.wait().until(lambda d: 'selected' in button.find_element(
+                By.XPATH, './ancestor::tr[1]').get_attribute('class'),
+            "the item's row is not selected")
+        button.click()
+        # A new tab lists the protocols counted, and only those
+        self.wait().until(lambda d: self.listed() == set(
+                n for n, s in self.names.items() if s),
+            "the tab does not list the billable protocols")
+
+    def listed(self):
+        "The requester names of the visible list of protocols"
+        names = set()
+        for cell in self.driver.find_elements('css selector',
+                '.treeview td'):
+            if cell.is_displayed() and cell.text in self.names:
+                names.add(cell.text)
+        return names
