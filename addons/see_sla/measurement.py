@@ -18,7 +18,8 @@ from trytond.modules.see_atendimento.protocol import datetime_shifted
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, PYSONDecoder, PYSONEncoder
 from trytond.tools import grouped_slice
-from trytond.transaction import Transaction, without_check_access
+from trytond.transaction import (
+    Transaction, check_access, without_check_access)
 
 from . import formulas
 from .exceptions import MeasurementError, MeasurementLockedError
@@ -1095,7 +1096,14 @@ class Protocol(metaclass=PoolMeta):
             # As read, the field is empty on every protocol
             return [] if operator == '=' else [('id', '=', None)]
         measurement, counter = str(value).split(':')
-        query = Measurement(int(measurement)).counted_query(counter)
+        # Domains are converted without access checks: the figures of a
+        # measurement are for those who may read it
+        with check_access():
+            measurements = Measurement.search(
+                [('id', '=', int(measurement))])
+        if not measurements:
+            return [('id', '=', None)]
+        query = measurements[0].counted_query(counter)
         return [('id', 'in' if operator == '=' else 'not in', query)]
 
 
