@@ -92,12 +92,15 @@ def check_agent(user_id=None):
     pool = Pool()
     ModelData = pool.get('ir.model.data')
     User = pool.get('res.user')
-    user_id = Transaction().user if user_id is None else user_id
+    transaction = Transaction()
+    user_id = transaction.user if user_id is None else user_id
     if not user_id:
         return
     group = ModelData.get_id('see_atendimento', 'group_agent')
-    with without_check_access():
-        groups = {g.id for g in User(user_id).groups}
+    # Tryton's cached groups of the user, the implied ones included,
+    # instead of a read of the user: the consoles ask on each look
+    with transaction.set_user(user_id):
+        groups = User.get_groups()
     if group not in groups:
         raise ChatAccessError(gettext('see_webchat.msg_not_agent'))
 

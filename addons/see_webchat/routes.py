@@ -375,28 +375,20 @@ def _agent_fixed(pool, user_id):
     except ChatAccessError:
         is_agent = False
     with without_check_access():
-        name = User(user_id).rec_name
+        user, = User.read([user_id], ['rec_name'])
     return {
-        'user': name,
+        'user': user['rec_name'],
         'user_id': user_id,
         'is_agent': is_agent,
         'limit': Agent.limit_of(user_id),
         }
 
 
-def _agent_snapshot(pool, user_id, after, loaded, full, fixed,
-        heartbeat=True):
-    """The console's data; it reads only the fields shown, as it is done
-    again each time a conversation of the agent changes"""
+def _queue_snapshot(pool):
+    "The conversations waiting for an agent, as the consoles show them"
     import datetime as dt
     Session = pool.get('see.chat.session')
-    Message = pool.get('see.chat.message')
-    Presence = pool.get('see.chat.agent.presence')
-    User = pool.get('res.user')
-    ModelData = pool.get('ir.model.data')
     now = dt.datetime.now()
-    if fixed['is_agent'] and heartbeat:
-        Presence.heartbeat(user_id)
     waiting = [
         ('state', '=', 'waiting'),
         ('expire_date', '>', now),
@@ -407,6 +399,39 @@ def _agent_snapshot(pool, user_id, after, loaded, full, fixed,
         queue_size = Session.search(waiting, count=True)
     queue = Session.read([s.id for s in queue],
         ['requester_name', 'service.rec_name', 'start_date'])
+    return {
+        'server_time': now.isoformat(),
+        'queue_size': queue_size,
+        'queue': [{
+                'id': s['id'],
+                'requester_name': s['requester_name'],
+                'service': s['service.']['rec_name'],
+                'start_date': s['start_date'].isoformat(),
+                'wait': _age(s['start_date'], now),
+                } for s in queue],
+        }
+
+
+def _agent_version(data):
+    "What the console compares to know whether anything changed"
+    return json.dumps([
+            [s['id'] for s in data['queue']], data['queue_size'],
+            [(s['id'], s['state'], s['survey_score'])
+                for s in data['sessions']],
+            ])
+
+
+def _agent_snapshot(pool, user_id, after, loaded, full, fixed,
+        heartbeat=True):
+    """The console's data; it reads only the fields shown, as it is done
+    again each time a conversation of the agent changes"""
+    Session = pool.get('see.chat.session')
+    Message = pool.get('see.chat.message')
+    Presence = pool.get('see.chat.agent.presence')
+    User = pool.get('res.user')
+    ModelData = pool.get('ir.model.data')
+    if fixed['is_agent'] and heartbeat:
+        Presence.heartbeat(user_id)
     mine = Session.search([
             ('agent', '=', user_id),
             ('state', 'in', ['active', 'survey']),
@@ -427,16 +452,8 @@ def _agent_snapshot(pool, user_id, after, loaded, full, fixed,
     def protocol(row, name):
         return (row.get('protocol.') or {}).get(name)
     data = dict(fixed)
+    data.update(_queue_snapshot(pool))
     data.update({
-            'server_time': now.isoformat(),
-            'queue_size': queue_size,
-            'queue': [{
-                    'id': s['id'],
-                    'requester_name': s['requester_name'],
-                    'service': s['service.']['rec_name'],
-                    'start_date': s['start_date'].isoformat(),
-                    'wait': _age(s['start_date'], now),
-                    } for s in queue],
             'sessions': [{
                     'id': s['id'],
                     'number': protocol(s, 'number'),
@@ -449,11 +466,7 @@ def _agent_snapshot(pool, user_id, after, loaded, full, fixed,
                     } for s in mine],
             'messages': Message.as_json_list(messages, for_agent=True),
             })
-    data['version'] = json.dumps([
-            [s['id'] for s in data['queue']], queue_size,
-            [(s['id'], s['state'], s['survey_score'])
-                for s in data['sessions']],
-            ])
+    data['version'] = _agent_version(data)
     if full:
         Reply = pool.get('see.chat.reply')
         Classification = pool.get('see.classification')
@@ -522,12 +535,25 @@ def agent_state(request, pool):
         return _run(pool, read, user=user_id, readonly=not first,
             context=context)
 
+    def refresh(fired, data):
+        if not fired <= {notify.QUEUE_CHANNEL}:
+            return snapshot()
+        # Only the queue moved: the agent's conversations did not, as
+        # every change to them is published on the agent's channel
+
+        def read():
+            with web.user_context(pool):
+                return _queue_snapshot(pool)
+        data = dict(data, **_run(pool, read, user=user_id, context=context))
+        data['version'] = _agent_version(data)
+        return data
+
     def changed(data):
         return data['messages'] or data['version'] != known
     channels = [notify.agent_channel(user_id), notify.QUEUE_CHANNEL]
     try:
         data = notify.long_poll(pool.database_name, channels, snapshot,
-            lambda: limits['wait'], changed)
+            lambda: limits['wait'], changed, refresh=refresh)
     except (UserError, UserWarning) as e:
         return _error(e, _status_of(e))
     return _json(data)

@@ -233,6 +233,50 @@ class WebchatApiTestCase(unittest.TestCase):
         self.assertEqual(count('see_chat_session',
                 "id = %s AND state = 'waiting'", (waiting.id,)), 1)
 
+    def test_agent_poll_wakes_on_queue_and_conversation(self):
+        """The agent's waiting poll returns when a citizen joins the queue,
+        still with the agent's conversations, and when a message arrives
+        in one of them"""
+        import threading
+        agent = Agent(server, server.users['agent2'].login,
+            server.users['agent2'].password)
+        mine = self.citizen(name="Ana Conversa")
+        self.assertEqual(agent.action('accept', session=mine.id)[0], 200)
+        status, state = agent.state()
+        self.assertEqual(status, 200, state)
+        last = max(m['id'] for m in state['messages'])
+
+        def wait(result):
+            start = time.monotonic()
+            result['state'] = agent.state(after=f'{mine.id}:{last}',
+                wait=15, version=state['version'], loaded=[mine.id])
+            result['elapsed'] = time.monotonic() - start
+
+        result = {}
+        thread = threading.Thread(target=wait, args=(result,))
+        thread.start()
+        time.sleep(1)
+        newcomer = self.citizen(name="Bruno Fila")
+        thread.join(20)
+        self.assertLess(result['elapsed'], 5)
+        status, woken = result['state']
+        self.assertEqual(status, 200, woken)
+        self.assertIn(newcomer.id, [s['id'] for s in woken['queue']])
+        self.assertEqual([s['id'] for s in woken['sessions']], [mine.id])
+        self.assertEqual(woken['messages'], [])
+
+        state = woken
+        result = {}
+        thread = threading.Thread(target=wait, args=(result,))
+        thread.start()
+        time.sleep(1)
+        self.assertEqual(mine.send("Ainda está aí?")[0], 201)
+        thread.join(20)
+        self.assertLess(result['elapsed'], 5)
+        status, woken = result['state']
+        self.assertEqual([m['text'] for m in woken['messages']],
+            ["Ainda está aí?"])
+
 
 if __name__ == '__main__':
     unittest.main()
