@@ -84,7 +84,7 @@ def annex_a_status(concluded_in_time, awaiting_see, interactions,
 
 
 def _config():
-    return Pool().get('see.chat.configuration')(1)
+    return Pool().get('see.chat.configuration').settings()
 
 
 def check_agent(user_id=None):

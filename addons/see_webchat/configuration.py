@@ -3,7 +3,9 @@
 # the full copyright notices and license terms.
 import datetime as dt
 
+from trytond.cache import Cache
 from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
+from trytond.transaction import without_check_access
 
 DEFAULT_ATTACHMENT_TYPES = 'image/png image/jpeg application/pdf'
 
@@ -11,6 +13,9 @@ DEFAULT_ATTACHMENT_TYPES = 'image/png image/jpeg application/pdf'
 class Configuration(ModelSingleton, ModelSQL, ModelView):
     __string__ = "Webchat Configuration"
     __name__ = 'see.chat.configuration'
+    # Every page's poll reads the settings: kept between requests until a
+    # change, which clears them in every process (as Tryton's caches)
+    _settings_cache = Cache('see.chat.configuration.settings', context=False)
 
     welcome_message = fields.Text(
         "Welcome Message",
@@ -91,6 +96,38 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
         domain=[('poll_timeout', '>', 0), ('poll_timeout', '<=', 120)],
         help="Seconds a browser waits for new messages before asking "
         "again.")
+
+    @classmethod
+    def settings(cls):
+        "The configuration, read once between two changes"
+        names = [n for n, f in cls._fields.items()
+            if not isinstance(f, fields.Function)
+            and n not in {'id', 'create_uid', 'create_date', 'write_uid',
+                'write_date'}]
+        values = cls._settings_cache.get(1)
+        if values is None:
+            # As a read of the record's fields: the pages need them all
+            with without_check_access():
+                values, = cls.read([1], names)
+            values = {n: values[n] for n in names}
+            cls._settings_cache.set(1, values)
+        return cls(1, **values)
+
+    @classmethod
+    def create(cls, vlist):
+        records = super().create(vlist)
+        cls._settings_cache.clear()
+        return records
+
+    @classmethod
+    def write(cls, *args):
+        super().write(*args)
+        cls._settings_cache.clear()
+
+    @classmethod
+    def delete(cls, records):
+        super().delete(records)
+        cls._settings_cache.clear()
 
     @classmethod
     def default_token_validity(cls):

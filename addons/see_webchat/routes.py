@@ -112,7 +112,7 @@ def address_limited(func):
     def wrapper(request, pool, *args, **kwargs):
         def hit():
             Rate = pool.get('see.chat.address.rate')
-            config = pool.get('see.chat.configuration')(1)
+            config = pool.get('see.chat.configuration').settings()
             if not Rate.hit(request.remote_addr,
                     config.address_request_rate):
                 return gettext('see_webchat.msg_request_rate')
@@ -179,7 +179,7 @@ def console_database_page(request, database_name):
 def citizen_services(request, pool):
     "The catalogue and the limits the page needs"
     Service = pool.get('see.service')
-    config = pool.get('see.chat.configuration')(1)
+    config = pool.get('see.chat.configuration').settings()
     return _json({
             'services': [{'id': s.id, 'name': s.rec_name}
                 for s in Service.search([], order=[('name', 'ASC')])],
@@ -249,7 +249,7 @@ def citizen_poll(request, pool, session_id):
         def read():
             data = _citizen_snapshot(pool, session_id, token, after)
             if not limits:
-                config = pool.get('see.chat.configuration')(1)
+                config = pool.get('see.chat.configuration').settings()
                 limits['wait'] = max(0, min(requested, config.poll_timeout))
                 limits['seen'] = data.pop('seen_stale')
             else:
@@ -525,7 +525,7 @@ def agent_state(request, pool):
         def read():
             with web.user_context(pool):
                 if first:
-                    config = pool.get('see.chat.configuration')(1)
+                    config = pool.get('see.chat.configuration').settings()
                     limits['wait'] = max(
                         0, min(requested, config.poll_timeout))
                     limits['fixed'] = _agent_fixed(pool, user_id)
