@@ -178,17 +178,15 @@ def listen(database, channels):
         yield wait
 
 
-def long_poll(database, channels, snapshot, wait, changed, ignore=None,
-        refresh=None):
+def long_poll(database, channels, snapshot, wait, changed, refresh=None):
     """Return snapshot() as soon as changed(data) or after wait seconds
 
     snapshot is called once at once, then again each time one of channels
     fires: at once for a channel of its own (a message), after a BURST
-    for a broadcast one. ignore(fired, data) may tell that the
-    fired channels cannot change what data shows; refresh(fired, data),
-    called instead of snapshot() once data is there, may read again only
-    what they change. wait may be a function, called after the first
-    snapshot."""
+    for a broadcast one. refresh(fired, data), called instead of
+    snapshot() once data is there, may read again only what the fired
+    channels change, or return data when they cannot change it. wait may
+    be a function, called after the first snapshot."""
     with listen(database, channels) as waiter:
         data = snapshot()
         if callable(wait):
@@ -209,7 +207,5 @@ def long_poll(database, channels, snapshot, wait, changed, ignore=None,
                     if remaining <= 0:
                         break
                     fired |= waiter(remaining)
-            if ignore and ignore(fired, data):
-                continue
             data = refresh(fired, data) if refresh else snapshot()
     return data

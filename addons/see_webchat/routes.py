@@ -261,14 +261,16 @@ def citizen_poll(request, pool, session_id):
         return (data['messages'] or data['version'] != known
             or data['state'] not in {'waiting', 'active', 'survey'})
 
-    def ignore(fired, data):
+    def refresh(fired, data):
         # Positions move only for the conversations still waiting
-        return (fired <= {notify.POSITION_CHANNEL}
-            and data['state'] != 'waiting')
+        if (fired <= {notify.POSITION_CHANNEL}
+                and data['state'] != 'waiting'):
+            return data
+        return snapshot()
     channels = [notify.session_channel(session_id), notify.POSITION_CHANNEL]
     try:
         data = notify.long_poll(pool.database_name, channels, snapshot,
-            lambda: limits['wait'], changed, ignore)
+            lambda: limits['wait'], changed, refresh=refresh)
         if limits.get('seen'):
             # Autocommit: never in conflict with a change of the session
             _run(pool, lambda: pool.get('see.chat.session').citizen_seen_now(
