@@ -142,7 +142,21 @@ def cycle_wizard(agent, unit, service_id, classification_id, number):
         context, label='answer')
 
 
-FLOWS = {'api': (cycle, 5), 'wizard': (cycle_wizard, 9)}
+def cycle_floor(agent, unit, service_id, classification_id, number):
+    """The floor of the framework: 5 calls that each read one field of
+    one catalogue record, with the session check, the access rights and
+    the record rules of any call, and no write"""
+    context = {}
+    for client in [agent, agent, agent, unit, unit]:
+        client.call('model.see.service.read', [service_id], ['name'],
+            context, label='read')
+
+
+FLOWS = {
+    'api': (cycle, 5),
+    'wizard': (cycle_wizard, 9),
+    'floor': (cycle_floor, 5),
+    }
 
 
 def protocol_values(service_id, classification_id, number):
@@ -232,6 +246,7 @@ def run(url, database, staff, service_id, classification_id, clients,
     for thread in threads:
         thread.start()
     ready.wait()
+    print(f'logged in; measuring for {duration} s…', flush=True)
     start = time.perf_counter()
     time.sleep(duration)
     stop.set()
@@ -313,7 +328,8 @@ def main():
     parser.add_argument('--flow', choices=sorted(FLOWS), default='api',
         help="api: registered in attendance, one-call escalation and "
         "answer (5 calls a protocol; "
-        "default); wizard: the web client's wizard (9 calls)")
+        "default); wizard: the web client's wizard (9 calls); floor: 5 "
+        "reads of one field, what the server costs before any work")
     parser.add_argument('--threads', type=int, default=100,
         help="threads of each gunicorn worker, as docker/Dockerfile serves "
         "(default 100); 0 for synchronous workers")
@@ -366,22 +382,26 @@ def main():
         else 'trytond threaded server')
     print(f'clients: {options.clients}, measured: {elapsed:.1f} s, '
         f'server: {server_kind}, PostgreSQL')
-    print(f'protocols created, escalated and answered: {len(completed)} '
-        f'({len(completed) / elapsed:.1f}/s; {stored} answered in the '
-        'database including warm-up)')
+    if options.flow == 'floor':
+        print(f'cycles of 5 reads: {len(completed)} '
+            f'({len(completed) / elapsed:.1f}/s)')
+    else:
+        print(f'protocols created, escalated and answered: {len(completed)} '
+            f'({len(completed) / elapsed:.1f}/s; {stored} answered in the '
+            'database including warm-up)')
     print(f'JSON-RPC calls: {len(calls)} ({len(calls) / elapsed:.0f}/s)')
     if calls:
         print(f'call latency: p50 {percentile(calls, .5) * 1000:.0f} ms, '
             f'p95 {percentile(calls, .95) * 1000:.0f} ms, '
             f'p99 {percentile(calls, .99) * 1000:.0f} ms')
-    for label in ['create', 'start', 'escalate', 'search', 'answer']:
+    for label in ['create', 'start', 'escalate', 'search', 'answer', 'read']:
         values = timings.get(label)
         if values:
             print(f'  {label:9} n={len(values):6} '
                 f'p50 {percentile(values, .5) * 1000:6.0f} ms  '
                 f'p95 {percentile(values, .95) * 1000:6.0f} ms')
     if completed:
-        print(f'whole protocol ({calls_per_protocol} calls): p50 '
+        print(f'whole cycle ({calls_per_protocol} calls): p50 '
             f'{statistics.median(completed) * 1000:.0f} ms, '
             f'p95 {percentile(completed, .95) * 1000:.0f} ms')
     print(f'server memory (RSS): {memory:.0f} MiB')

@@ -524,14 +524,16 @@ class Protocol(StepWorkflow, ModelSQL, ModelView):
         return self.state == 'escalated'
 
     @classmethod
-    def _billable_condition(cls, table, classification):
-        "SQL condition of the minimum registry of item 3.1.1.6"
+    def _billable_condition(cls, table, billable_classification):
+        """SQL condition of the minimum registry of item 3.1.1.6, with
+        billable_classification the condition that the classification of
+        table is billable"""
         return ((table.number != Null)
             & (table.requester_name != Null) & (table.requester_name != '')
             & (table.requester_phone != Null) & (table.requester_phone != '')
             & (table.service != Null)
             & (table.classification != Null)
-            & (classification.billable == Literal(True))
+            & billable_classification
             & table.state.in_(list(ENDED_STATES)))
 
     @classmethod
@@ -544,7 +546,8 @@ class Protocol(StepWorkflow, ModelSQL, ModelView):
         return table.join(classification,
             condition=table.classification == classification.id
             ).select(table.id,
-                where=cls._billable_condition(table, classification))
+                where=cls._billable_condition(
+                    table, classification.billable == Literal(True)))
 
     @classmethod
     def get_billable(cls, protocols, name):
@@ -563,16 +566,18 @@ class Protocol(StepWorkflow, ModelSQL, ModelView):
         return [('id', 'in' if positive else 'not in', cls.billable_query())]
 
     @classmethod
-    def reincident_condition(cls, table):
+    def reincident_condition(cls, table, days=None):
         """SQL condition true when the protocol of table is a reincidence
 
         FCR (Annex A): the same requester returned about the same service
-        within the window. Attendances awaiting SEE-PE's answer are left out
-        on both sides: a return while the question is with the second level
-        is not a failure of the first contact."""
+        within the window of days (default: the configuration's).
+        Attendances awaiting SEE-PE's answer are left out on both sides: a
+        return while the question is with the second level is not a failure
+        of the first contact."""
         pool = Pool()
         Configuration = pool.get('see.configuration')
-        days = Configuration(1).reincidence_days
+        if days is None:
+            days = Configuration(1).reincidence_days
         since = datetime_shifted(table.start_date, -dt.timedelta(days=days))
         # An earlier contact lies in the window if and only if the latest
         # one does; previous_contact is empty without requester or service

@@ -119,6 +119,12 @@ class Measurement(Workflow, ModelSQL, ModelView):
         'get_defense_deadline')
     computed_date = fields.DateTime("Computed At", readonly=True)
     computed_by = fields.Many2One('res.user', "Computed By", readonly=True)
+    parameters = fields.Dict(
+        None, "Parameters", readonly=True,
+        help="The settings that the computation applied: the drill-down "
+        "selects the records with them, not with the settings of today.")
+    parameters_description = fields.Function(
+        fields.Text("Parameters"), 'get_parameters_description')
     validated_date = fields.DateTime("Validated At", readonly=True)
     validated_by = fields.Many2One('res.user', "Validated By", readonly=True)
     latest = fields.Function(
@@ -356,18 +362,75 @@ class Measurement(Workflow, ModelSQL, ModelView):
             indicators = Indicator.search([('source', '=', source)], limit=1)
         return indicators[0] if indicators else None
 
-    def _webchat_settings(self):
+    def current_parameters(self):
+        """Return the settings that counting the month's protocols applies
+        today: the configuration's, the IRAE indicator's and the
+        classifications' flags"""
+        pool = Pool()
+        Configuration = pool.get('see.configuration')
+        Classification = pool.get('see.classification')
+        config = Configuration(1)
         irae = self.indicator_settings('irae')
+        with Transaction().set_context(active_test=False):
+            classifications = Classification.search([], order=[('id', 'ASC')])
         return {
-            'limit': dt.timedelta(hours=(
-                    irae.webchat_limit_hours if irae
-                    and irae.webchat_limit_hours else 8)),
-            'hours': (irae.webchat_hours if irae and irae.webchat_hours
-                else 'calendar'),
-            'awaiting': (irae.webchat_awaiting
+            'good_score': config.good_score,
+            'reincidence_days': config.reincidence_days,
+            'webchat_limit_hours': (irae.webchat_limit_hours
+                if irae and irae.webchat_limit_hours else 8),
+            'webchat_hours': (irae.webchat_hours
+                if irae and irae.webchat_hours else 'calendar'),
+            'webchat_awaiting': (irae.webchat_awaiting
                 if irae and irae.webchat_awaiting else 'exempt'),
             'min_interactions': (irae.min_interactions
                 if irae and irae.min_interactions else 6),
+            'billable_classifications': [
+                c.id for c in classifications if c.billable],
+            'resolved_classifications': [
+                c.id for c in classifications if c.outcome == 'resolved'],
+            }
+
+    def counting_parameters(self):
+        """Return the settings of the last computation, those of today
+        before the first one: a computed measurement drills down to the
+        records it counted whatever changed since"""
+        return self.parameters or self.current_parameters()
+
+    def get_parameters_description(self, name):
+        pool = Pool()
+        Classification = pool.get('see.classification')
+        Indicator = pool.get('see.sla.indicator')
+        if not self.parameters:
+            return None
+        parameters = self.parameters
+        selections = Indicator.fields_get(
+            ['webchat_hours', 'webchat_awaiting'])
+
+        def label(field, value):
+            return dict(selections[field]['selection']).get(value, value)
+
+        def names(ids):
+            with Transaction().set_context(active_test=False):
+                known = {c.id: c.rec_name
+                    for c in Classification.search([('id', 'in', ids)])}
+            return ', '.join(known.get(i, '#%s' % i) for i in ids) or '-'
+        return gettext('see_sla.msg_measurement_parameters',
+            good_score=parameters['good_score'],
+            reincidence_days=parameters['reincidence_days'],
+            limit=parameters['webchat_limit_hours'],
+            hours=label('webchat_hours', parameters['webchat_hours']),
+            awaiting=label('webchat_awaiting', parameters['webchat_awaiting']),
+            interactions=parameters['min_interactions'],
+            billable=names(parameters['billable_classifications']),
+            resolved=names(parameters['resolved_classifications']))
+
+    def _webchat_settings(self):
+        parameters = self.counting_parameters()
+        return {
+            'limit': dt.timedelta(hours=parameters['webchat_limit_hours']),
+            'hours': parameters['webchat_hours'],
+            'awaiting': parameters['webchat_awaiting'],
+            'min_interactions': parameters['min_interactions'],
             }
 
     def webchat_interactions_query(self, minimum):
@@ -406,14 +469,15 @@ class Measurement(Workflow, ModelSQL, ModelView):
         webchat interactions are known for billing and for IRAE"""
         pool = Pool()
         Protocol = pool.get('see.protocol')
-        Classification = pool.get('see.classification')
         Escalation = pool.get('see.protocol.escalation')
-        Configuration = pool.get('see.configuration')
         p = Protocol.__table__()
-        c = Classification.__table__()
         e = Escalation.__table__()
-        good_score = Configuration(1).good_score
+        parameters = self.counting_parameters()
         webchat = self._webchat_settings()
+
+        def classified(ids):
+            # The classifications as they were when computed: no join
+            return p.classification.in_(ids) if ids else Literal(False)
         month = self.utc_ranges([(self.month, self.month_end)])[0]
 
         # One join instead of a probe of the escalations in each of the
@@ -440,25 +504,27 @@ class Measurement(Workflow, ModelSQL, ModelView):
             if interactions_bill is not None else Literal(True))
         irae_interactions = (p.id.in_(interactions_irae)
             if interactions_irae is not None else Literal(True))
-        billable = Protocol._billable_condition(p, c)
+        billable = Protocol._billable_condition(
+            p, classified(parameters['billable_classifications']))
         # attended holds whenever in_time does, in both readings of the
         # awaiting SEE-PE: no need to test it again
         finished = (in_time & ~awaiting
-            & (c.outcome == 'resolved')
+            & classified(parameters['resolved_classifications'])
             & p.state.in_(['resolved', 'closed'])
             & irae_interactions)
         conditions = {
             'registered': None,
-            'reincident': Protocol.reincident_condition(p),
+            'reincident': Protocol.reincident_condition(
+                p, parameters['reincidence_days']),
             'evaluated': p.survey_score != Null,
-            'good': p.survey_score > good_score,
+            'good': p.survey_score > parameters['good_score'],
             'billable': billable & ((p.channel != 'webchat')
                 | (attended & bill_interactions)),
             'attended': attended,
             'finished': finished,
             }
-        source = p.join(c, 'LEFT', condition=p.classification == c.id
-            ).join(escalated, 'LEFT', condition=escalated.protocol == p.id)
+        source = p.join(
+            escalated, 'LEFT', condition=escalated.protocol == p.id)
         where = ((p.start_date >= month[0]) & (p.start_date < month[1])
             & (p.state != 'cancelled'))
         interactions = {
@@ -544,18 +610,16 @@ class Measurement(Workflow, ModelSQL, ModelView):
             indicator.channel, kinds, 'reincident', 'registered')
         domain = self._protocol_domain(indicator, kinds)
         return Counts(reincident, registered, 'see.protocol',
-            domain + [('reincident', '=', True)], domain)
+            domain + [self.counted_clause('reincident')], domain)
 
     def count_ifqa(self, indicator, kinds):
-        pool = Pool()
-        Configuration = pool.get('see.configuration')
         good, evaluated = self._sum_counts(
             indicator.channel, kinds, 'good', 'evaluated')
         domain = self._protocol_domain(
             indicator, kinds, ('survey_score', '!=', None))
+        good_score = self.counting_parameters()['good_score']
         return Counts(good, evaluated, 'see.protocol',
-            domain + [('survey_score', '>', Configuration(1).good_score)],
-            domain)
+            domain + [('survey_score', '>', good_score)], domain)
 
     def count_irae(self, indicator, kinds):
         finished, attended = self._sum_counts(
@@ -796,6 +860,8 @@ class Measurement(Workflow, ModelSQL, ModelView):
         periods = measurement.get_periods()
         _PERIODS[measurement._cache_key()] = periods
         _INDICATORS[measurement._cache_key()] = indicators
+        # Taken before counting: the counts and the drill-down use them
+        measurement.parameters = measurement.current_parameters()
         lines = []
         for indicator in indicators:
             kinds = measurement.indicator_kinds(indicator, periods)

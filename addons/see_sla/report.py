@@ -52,6 +52,8 @@ def report_data(measurement):
         (label(m_fields, 'month'), measurement.month.strftime('%m/%Y')),
         (label(m_fields, 'month_index'), measurement.month_index),
         (label(m_fields, 'periods'), measurement.periods),
+        (label(m_fields, 'parameters_description'),
+            measurement.parameters_description or ''),
         (label(m_fields, 'state'),
             selection(m_fields, 'state', measurement.state)),
         ]
