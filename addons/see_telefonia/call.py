@@ -637,7 +637,8 @@ class Call(ModelSQL, ModelView):
         when exclude_short_abandons is not set); registered: of those
         answered, the ones with a protocol; offered: calls that entered a
         queue; answered_in_time: answered within wait_seconds in queue;
-        abandoned_after: abandoned in queue after wait_seconds."""
+        abandoned_after: abandoned in queue after wait_seconds;
+        abandoned: of the calls offered_counted counts, the abandoned."""
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
         answered = table.disposition.in_(list(ANSWERED))
@@ -660,7 +661,8 @@ class Call(ModelSQL, ModelView):
                     else queued),
                 count(answered & queued & (wait <= wait_seconds)),
                 count(abandoned & (wait > wait_seconds)),
-                count(abandoned),
+                count((queued & abandoned & ~short)
+                    if exclude_short_abandons else (queued & abandoned)),
                 count(human),
                 where=(table.direction == 'inbound')
                 & (table.arrival_date >= start) & (table.arrival_date < end)

@@ -86,8 +86,9 @@ class Measurement(metaclass=PoolMeta):
         wait = indicator.wait_seconds or 60
         abandoned = [('disposition', 'in', list(ABANDONED))]
         if indicator.iac_abandoned == 'all':
+            # Only the abandons that the denominator counts
             numerator = totals['abandoned']
-            domain = self._call_domain(ranges, *abandoned)
+            domain = self._offered_domain(indicator, ranges) + abandoned
         else:
             numerator = totals['abandoned_after']
             domain = self._call_domain(ranges, *abandoned,
