@@ -128,6 +128,19 @@ def glosa_percentage(points, rows, beyond='last'):
     return result
 
 
+def paid_quantity(basis, billable, ordered):
+    """Return the quantity of an item paid in the month by the contract's
+    billing basis: the billable attendances limited to the service orders'
+    estimate (capped), all of them (realized) or the estimate (ordered)"""
+    if basis == 'ordered':
+        return ordered
+    if basis == 'capped':
+        return min(billable, ordered)
+    if basis == 'realized':
+        return billable
+    raise ValueError("unknown billing basis %r" % basis)
+
+
 def round_cents(value):
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 

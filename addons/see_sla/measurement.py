@@ -879,13 +879,8 @@ class Measurement(Workflow, ModelSQL, ModelView):
         for item in items:
             registered, billable = measurement.count_billable(item)
             ordered = ordered_quantities[item.id]
-            basis = measurement.contract.billing_basis
-            if basis == 'ordered':
-                quantity = ordered
-            elif basis == 'capped':
-                quantity = min(billable, ordered)
-            else:
-                quantity = billable
+            quantity = formulas.paid_quantity(
+                measurement.contract.billing_basis, billable, ordered)
             amount = formulas.round_cents(quantity * item.unit_price)
             amounts.append((quantity, item.unit_price))
             registered_domain = [

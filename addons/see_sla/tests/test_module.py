@@ -145,6 +145,22 @@ class FormulaTestCase(unittest.TestCase):
         self.assertEqual(glosa, Decimal('111.59'))
         self.assertEqual(net, Decimal('167.38'))
 
+    def test_paid_quantity(self):
+        # 1,300 webchats estimated by the orders of the month
+        for basis, billable, expected in [
+                ('capped', 1250, 1250),
+                ('capped', 1400, 1300),
+                ('realized', 1400, 1400),
+                ('ordered', 1250, 1300),
+                ('ordered', 0, 1300),
+                ('capped', 0, 0),
+                ]:
+            with self.subTest(basis=basis, billable=billable):
+                self.assertEqual(
+                    formulas.paid_quantity(basis, billable, 1300), expected)
+        with self.assertRaises(ValueError):
+            formulas.paid_quantity('other', 10, 10)
+
     def test_in_force(self):
         start = dt.date(2024, 1, 1)
         self.assertFalse(formulas.in_force(start, dt.date(2024, 3, 1), 3))
