@@ -20,6 +20,7 @@ from trytond.pyson import Eval, PYSONDecoder, PYSONEncoder
 from trytond.tools import grouped_slice
 from trytond.transaction import (
     Transaction, check_access, without_check_access)
+from trytond.wizard import Button, StateView, Wizard
 
 from . import formulas
 from .exceptions import MeasurementError, MeasurementLockedError
@@ -175,6 +176,11 @@ class Measurement(Workflow, ModelSQL, ModelView):
                 'close': {
                     'invisible': Eval('state') != 'validated',
                     'icon': 'tryton-close',
+                    'depends': ['state'],
+                    },
+                'check_records': {
+                    'invisible': Eval('state') == 'draft',
+                    'icon': 'tryton-search',
                     'depends': ['state'],
                     },
                 })
@@ -926,6 +932,49 @@ class Measurement(Workflow, ModelSQL, ModelView):
         pass
 
     @classmethod
+    @ModelView.button_action('see_sla.wizard_measurement_check')
+    def check_records(cls, measurements):
+        pass
+
+    def recount(self):
+        """Return [(figure, computed, today)] for the counts whose records
+        the drill-down lists in another number today: the records changed
+        since the computation (a protocol reclassified, a survey answered
+        late, a call imported again)"""
+        pool = Pool()
+        Line = pool.get('see.sla.measurement.line')
+        Item = pool.get('see.sla.measurement.item')
+        line_fields = Line.fields_get(['numerator', 'denominator'])
+        item_fields = Item.fields_get(['registered', 'billable', 'channel'])
+        channels = dict(item_fields['channel']['selection'])
+        differences = []
+        for line in self.lines:
+            # PLAT counts seconds of service: its records are the outages
+            if (not line.records_model
+                    or line.records_model == 'see.platform.incident'):
+                continue
+            Model = pool.get(line.records_model)
+            for which in ['numerator', 'denominator']:
+                today = Model.search_count(line.records_domain(which))
+                computed = getattr(line, which)
+                if today != computed:
+                    differences.append((
+                            '%s %s' % (line.rec_name,
+                                line_fields[which]['string']),
+                            computed, today))
+        Protocol = pool.get('see.protocol')
+        for item in self.items:
+            for which in ['registered', 'billable']:
+                today = Protocol.search_count(item.records_domain(which))
+                computed = getattr(item, which)
+                if today != computed:
+                    differences.append((
+                            '%s (%s)' % (item_fields[which]['string'],
+                                channels.get(item.channel, item.channel)),
+                            computed, today))
+        return differences
+
+    @classmethod
     @ModelView.button
     @Workflow.transition('validated')
     def validate_measurement(cls, measurements):
@@ -1202,3 +1251,37 @@ class MeasurementComment(ModelSQL, ModelView):
                 if comment.author and comment.author.id != user:
                     raise MeasurementLockedError(gettext(
                             'see_sla.msg_comment_author'))
+
+
+class MeasurementCheckResult(ModelView):
+    __string__ = "Check of the Measurement against the Records"
+    __name__ = 'see.sla.measurement.check.result'
+
+    result = fields.Text("Result", readonly=True)
+
+
+class MeasurementCheck(Wizard):
+    """Count again, with the drill-down of each figure, the records of a
+    computed measurement: the records may have changed since"""
+    __string__ = "Check the Measurement against the Records"
+    __name__ = 'see.sla.measurement.check'
+
+    start = StateView('see.sla.measurement.check.result',
+        'see_sla.measurement_check_result_view_form', [
+            Button("Close", 'end', 'tryton-close', default=True),
+            ])
+
+    def default_start(self, fields):
+        measurement = self.record
+        differences = measurement.recount()
+        if not differences:
+            result = gettext('see_sla.msg_measurement_check_same',
+                measurement=measurement.rec_name)
+        else:
+            result = '\n'.join(
+                [gettext('see_sla.msg_measurement_check_changed',
+                        measurement=measurement.rec_name)]
+                + [gettext('see_sla.msg_measurement_check_difference',
+                        figure=figure, computed=computed, today=today)
+                    for figure, computed, today in differences])
+        return {'result': result}
