@@ -119,6 +119,11 @@ def sao_login(driver, server, role):
     user = server.users[role]
     wait = WebDriverWait(driver, TIMEOUT)
     driver.get(f'{server.url}#{server.database}')
+    # sao keeps the session of an earlier test of the class in the
+    # browser's storage and would open it instead of the login form
+    driver.execute_script(
+        'window.localStorage.clear(); window.sessionStorage.clear();')
+    driver.refresh()
     login = wait.until(EC.visibility_of_element_located((By.ID, 'login')))
     # With [database] list = False the database is typed
     for database in driver.find_elements(By.CSS_SELECTOR, 'input#database'):

@@ -427,6 +427,36 @@ class MeasurementTestCase(WebClientMixin, BrowserTestCase):
                 n for n, s in self.names.items() if s),
             "the tab does not list the billable protocols")
 
+    def test_check_against_records(self):
+        "The auditor checks the measurement against the records"
+        from selenium.common.exceptions import StaleElementReferenceException
+        ActionChains, By, _, _, _ = _selenium()
+        sao_login(self.driver, server, 'auditor')
+        self.open_menu("Atendimento", "Contrato e ANS", "Medições")
+
+        def form_opened(driver):
+            # A double click while the list is drawn again is lost: again
+            button = self.visible('button[name="check_records"]')
+            if button:
+                return button
+            try:
+                month = self.visible('.treeview tbody .column-date')
+                if month:
+                    ActionChains(driver).double_click(month).perform()
+            except StaleElementReferenceException:
+                pass
+            return False
+        self.wait().until(form_opened,
+            "the measurement's form does not open").click()
+        # The wizard's dialog shows the result of the recount
+        self.wait().until(lambda d: any(
+                'dão todos os números do cálculo' in (
+                    area.get_property('value') or '')
+                for area in d.find_elements(
+                    By.CSS_SELECTOR, '.modal-dialog textarea')),
+            "the dialog does not show that the records match")
+        self.assertEqual(self.javascript_errors(), [])
+
     def listed(self):
         "The requester names of the visible list of protocols"
         names = set()
