@@ -412,13 +412,16 @@ class Measurement(Workflow, ModelSQL, ModelView):
         selections = Indicator.fields_get(
             ['webchat_hours', 'webchat_awaiting'])
 
+        billable = parameters['billable_classifications']
+        resolved = parameters['resolved_classifications']
+        with Transaction().set_context(active_test=False):
+            known = {c.id: c.rec_name for c in Classification.search(
+                    [('id', 'in', list(set(billable) | set(resolved)))])}
+
         def label(field, value):
             return dict(selections[field]['selection']).get(value, value)
 
         def names(ids):
-            with Transaction().set_context(active_test=False):
-                known = {c.id: c.rec_name
-                    for c in Classification.search([('id', 'in', ids)])}
             return ', '.join(known.get(i, '#%s' % i) for i in ids) or '-'
         return gettext('see_sla.msg_measurement_parameters',
             good_score=parameters['good_score'],
@@ -427,11 +430,12 @@ class Measurement(Workflow, ModelSQL, ModelView):
             hours=label('webchat_hours', parameters['webchat_hours']),
             awaiting=label('webchat_awaiting', parameters['webchat_awaiting']),
             interactions=parameters['min_interactions'],
-            billable=names(parameters['billable_classifications']),
-            resolved=names(parameters['resolved_classifications']))
+            billable=names(billable),
+            resolved=names(resolved))
 
-    def _webchat_settings(self):
-        parameters = self.counting_parameters()
+    @staticmethod
+    def _webchat_settings(parameters):
+        "The IRAE settings of parameters, as the conditions use them"
         return {
             'limit': dt.timedelta(hours=parameters['webchat_limit_hours']),
             'hours': parameters['webchat_hours'],
@@ -479,7 +483,7 @@ class Measurement(Workflow, ModelSQL, ModelView):
         p = Protocol.__table__()
         e = Escalation.__table__()
         parameters = self.counting_parameters()
-        webchat = self._webchat_settings()
+        webchat = self._webchat_settings(parameters)
 
         def classified(ids):
             # The classifications as they were when computed: no join
