@@ -100,12 +100,12 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
     @classmethod
     def settings(cls):
         "The configuration, read once between two changes"
-        names = [n for n, f in cls._fields.items()
-            if not isinstance(f, fields.Function)
-            and n not in {'id', 'create_uid', 'create_date', 'write_uid',
-                'write_date'}]
         values = cls._settings_cache.get(1)
         if values is None:
+            names = [n for n, f in cls._fields.items()
+                if not isinstance(f, fields.Function)
+                and n not in {'id', 'create_uid', 'create_date',
+                    'write_uid', 'write_date'}]
             # As a read of the record's fields: the pages need them all
             with without_check_access():
                 values, = cls.read([1], names)
