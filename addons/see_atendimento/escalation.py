@@ -13,6 +13,7 @@ from trytond.rpc import RPC
 from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import EscalationError
+from .integrity import ServerReadonly
 from .protocol import StepWorkflow
 
 STATES = [
@@ -24,7 +25,7 @@ STATES = [
     ]
 
 
-class Escalation(StepWorkflow, ModelSQL, ModelView):
+class Escalation(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
     __string__ = "Escalation to SEE-PE"
     __name__ = 'see.protocol.escalation'
     # Who changed what and when is kept by the history and the event log;

@@ -27,3 +27,7 @@ class ClosedProtocolError(AccessError):
 
 class EscalationError(UserError):
     pass
+
+
+class ReadonlyFieldError(AccessError):
+    pass

@@ -24,6 +24,7 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .exceptions import InvalidCPF, InvalidPhone, ProtocolError
+from .integrity import ServerReadonly
 from .party import normalize_cpf, normalize_phone, phone_region
 
 CHANNELS = [
@@ -69,10 +70,13 @@ class StepWorkflow(Workflow):
         super().write(*args)
 
 
-class Protocol(StepWorkflow, ModelSQL, ModelView):
+class Protocol(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
     __string__ = "Attendance Protocol"
     __name__ = 'see.protocol'
     _rec_name = 'number'
+    # create checks the state it is given: draft, in attendance or, for
+    # administrators, an import
+    _create_readonly = {'state'}
     # Who changed what and when is kept by the history and the event log;
     # Tryton's model log, on by default, would repeat it at a quarter of
     # the server's time per attendance
@@ -887,7 +891,7 @@ class ProtocolArticle(ModelSQL):
         'see.kb.article', "Article", required=True, ondelete='RESTRICT')
 
 
-class ProtocolEvent(ModelSQL, ModelView):
+class ProtocolEvent(ServerReadonly, ModelSQL, ModelView):
     __string__ = "Protocol Event"
     __name__ = 'see.protocol.event'
 
