@@ -6,7 +6,7 @@ SAO := node_modules/tryton-sao
 export TRYTOND_DATABASE__URI ?= postgresql:///
 DEMO_DB ?= see_demo
 
-.PHONY: demo test install sao browser-deps check-postgres serve clean
+.PHONY: demo demo-sqlite test install sao browser-deps serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,8 +14,8 @@ $(BIN)/python:
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml
 	@mkdir -p var
-	@echo "pip install -e '.[test]' (log: var/pip.log)"
-	@$(BIN)/pip install -e '.[test]' > var/pip.log 2>&1 || { tail -30 var/pip.log; exit 1; }
+	@echo "pip install -e '.[test,local]' (log: var/pip.log)"
+	@$(BIN)/pip install -e '.[test,local]' > var/pip.log 2>&1 || { tail -30 var/pip.log; exit 1; }
 	touch $@
 
 install: $(VENV)/.installed
@@ -30,18 +30,18 @@ sao: $(SAO)/.installed
 browser-deps:
 	@scripts/install_browser_deps.sh
 
-check-postgres: install
-	@$(BIN)/python scripts/check_postgres.py
-
-test: install sao browser-deps check-postgres
+# PostgreSQL of TRYTOND_DATABASE__URI, or a cluster of its own under var/
+test: install sao browser-deps
 	$(BIN)/python scripts/run_tests.py
 
-# trytond turns a relative [database] path into an absolute URI
-# (sqlite:///var/…): a second configuration file gives it ours
+# The demo's own PostgreSQL under var/postgres, started with the demo and
+# stopped with it (Ctrl-C)
 demo: install sao
-	$(BIN)/python scripts/demo.py --database $(DEMO_DB)
-	@printf '[database]\npath = %s\n' "$(CURDIR)/var" > var/demo-path.conf
-	$(BIN)/trytond -c config/demo.conf var/demo-path.conf -d $(DEMO_DB)
+	$(BIN)/python scripts/demo.py --database $(DEMO_DB) --serve
+
+# The same on SQLite files under var/ (no live bus)
+demo-sqlite: install sao
+	$(BIN)/python scripts/demo.py --database $(DEMO_DB) --sqlite --serve
 
 clean:
 	rm -rf var $(VENV) node_modules

@@ -4,6 +4,10 @@ Each addon's `tests` package and the cross-module `tests/` folder run in
 their own process (Tryton's test pool is per process), two at a time on
 this project's 2-core machines. A fresh database cache is used for every
 run so that a changed module is never tested from a stale dump.
+
+The server is the one of TRYTOND_DATABASE__URI (default postgresql:///)
+when it answers; otherwise a cluster of the project's own is started under
+var/postgres-test for the run (scripts/pgcluster.py) and stopped at the end.
 """
 import argparse
 import concurrent.futures
@@ -14,6 +18,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pgcluster
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / 'var' / 'test-cache'
@@ -41,7 +47,6 @@ def suites(selected):
 
 def run(name, args):
     env = os.environ.copy()
-    env.setdefault('TRYTOND_DATABASE__URI', 'postgresql:///')
     env['DB_NAME'] = f'test_{name}_{os.getpid()}_{int(time.time())}'
     env['DB_CACHE'] = str(CACHE / name)
     env['PYTHONUNBUFFERED'] = '1'
@@ -64,11 +69,42 @@ def count(output):
     return ran, failed, skipped
 
 
+def database_server():
+    """Point TRYTOND_DATABASE__URI at a PostgreSQL that answers and return
+    the cluster started for the run, if one was"""
+    uri = os.environ.setdefault('TRYTOND_DATABASE__URI', 'postgresql:///')
+    if pgcluster.reachable(uri):
+        return None
+    cluster = pgcluster.Cluster(ROOT / 'var' / 'postgres-test')
+    print(f"PostgreSQL não respondeu em {uri!r}: os testes usam um "
+        f"servidor próprio em {cluster.path}.", flush=True)
+    try:
+        os.environ['TRYTOND_DATABASE__URI'] = cluster.start()
+    except (RuntimeError, OSError, subprocess.CalledProcessError) as error:
+        sys.exit(f"{error}\nNão foi possível iniciar o PostgreSQL próprio; "
+            "defina TRYTOND_DATABASE__URI, por exemplo "
+            "TRYTOND_DATABASE__URI=postgresql://usuario@127.0.0.1:5432/ "
+            "make test")
+    # The test database cache dumps and restores with the server's version
+    os.environ['PATH'] = os.pathsep.join(
+        [str(pgcluster.bin_dir()), os.environ.get('PATH', '')])
+    return cluster
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('suite', nargs='*', help="only these suites")
     parser.add_argument('-j', '--jobs', type=int, default=2)
     options = parser.parse_args()
+    cluster = database_server()
+    try:
+        return run_suites(options)
+    finally:
+        if cluster:
+            cluster.stop()
+
+
+def run_suites(options):
     selected = suites(options.suite)
     for name, _ in selected:
         shutil.rmtree(CACHE / name, ignore_errors=True)
