@@ -6,9 +6,11 @@
 
 Run by `make demo` before the server starts. It:
 
-1. creates the SQLite database under the configured `[database] path` when
-   it does not exist and initialises it without asking anything (the admin
-   password comes from SEE_DEMO_ADMIN_PASSWORD or a printed default);
+1. starts the demo's own PostgreSQL cluster under var/postgres (created on
+   first run, reused after; scripts/pgcluster.py), or uses the server of
+   --uri, or SQLite files under var/ with --sqlite; creates the database
+   when it does not exist and initialises it without asking anything (the
+   admin password comes from SEE_DEMO_ADMIN_PASSWORD or a printed default);
 2. activates (or updates) every module found in `addons/*/tryton.cfg`, all
    at once so that Tryton resolves their dependency order, and loads the
    Portuguese (`pt`) translations;
@@ -21,11 +23,16 @@ Run by `make demo` before the server starts. It:
 Running it again updates the modules and resets the demo passwords but never
 duplicates data: every record is looked up by its natural key first and the
 protocols are only created when the demo agents have none.
+
+With --serve it then serves the web client (trytond) until interrupted, and
+stops the cluster it started when the server stops.
 """
 import argparse
 import datetime as dt
 import os
 import random
+import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -33,7 +40,11 @@ from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / 'scripts'))
+import pgcluster  # noqa: E402
+
 DEFAULT_CONFIG = ROOT / 'config' / 'demo.conf'
+DEFAULT_CLUSTER = ROOT / 'var' / 'postgres'
 DEFAULT_ADMIN_PASSWORD = 'admin-demo'
 URL = 'http://127.0.0.1:8000'
 
@@ -404,31 +415,83 @@ def parse_arguments(argv=None):
     parser.add_argument('-c', '--config', default=str(DEFAULT_CONFIG),
         help="trytond configuration file (default: config/demo.conf)")
     parser.add_argument('--database-path',
-        help="folder of the SQLite files, instead of [database] path")
+        help="folder of the stored files (and of the SQLite files), "
+        "instead of [database] path")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument('--cluster', default=str(DEFAULT_CLUSTER),
+        help="folder of the demo's own PostgreSQL cluster "
+        "(default: var/postgres)")
+    where.add_argument('--uri',
+        help="a running PostgreSQL server to use instead, "
+        "e.g. postgresql://user@127.0.0.1:5432/")
+    where.add_argument('--sqlite', action='store_true',
+        help="SQLite files instead of PostgreSQL (no live bus)")
+    parser.add_argument('--serve', action='store_true',
+        help="then serve the web client until interrupted")
+    parser.add_argument('--listen',
+        help="with --serve, the address and port instead of [web] listen")
     return parser.parse_args(argv)
 
 
+class Target:
+    "Where the demo database lives"
+
+    def __init__(self, uri, path, database, cluster=None):
+        self.uri = uri
+        self.path = path
+        self.database = database
+        self.cluster = cluster
+
+    def __str__(self):
+        if self.uri.startswith('sqlite'):
+            return str(self.path / f'{self.database}.sqlite')
+        return f'{self.uri}{self.database}'
+
+    def write_config(self, listen=None):
+        "Write the configuration file that gives trytond this database"
+        config_file = self.path / 'demo-database.conf'
+        text = ('# Written by scripts/demo.py: the database of the demo\n'
+            f'[database]\nuri = {self.uri}\npath = {self.path}\n')
+        if listen:
+            text += f'[web]\nlisten = {listen}\n'
+        config_file.write_text(text)
+        return config_file
+
+
 def configure(options):
-    "Load the trytond configuration before any backend import"
+    """Load the trytond configuration before any backend import and return
+    the Target, starting the demo's cluster when it is the one used"""
     from trytond import config
     config_file = Path(options.config).resolve()
-    database_path = (Path(options.database_path).resolve()
-        if options.database_path else None)
     # The demo configuration uses paths relative to the repository
     os.chdir(ROOT)
     if not config_file.is_file():
         sys.exit(f"Configuração não encontrada: {config_file}")
     config.update_etc(str(config_file))
-    if database_path:
-        config.set('database', 'path', str(database_path))
-    uri = config.get('database', 'uri')
-    if not uri.startswith('sqlite'):
-        sys.exit(f"A demonstração usa SQLite, mas [database] uri = {uri!r}")
-    path = Path(config.get('database', 'path')).resolve()
+    path = Path(options.database_path
+        or config.get('database', 'path', default='var')).resolve()
     path.mkdir(parents=True, exist_ok=True)
     # trytond turns a relative path into an absolute URI (sqlite:///var/…)
     config.set('database', 'path', str(path))
-    return path / f'{options.database}.sqlite'
+    cluster = None
+    if getattr(options, 'sqlite', False):
+        uri = 'sqlite://'
+    elif getattr(options, 'uri', None):
+        uri = options.uri
+        if not pgcluster.reachable(uri):
+            sys.exit(f"PostgreSQL não respondeu em {uri!r}.")
+    else:
+        cluster = pgcluster.Cluster(options.cluster)
+        running = bool(cluster.port)
+        if not running:
+            print(f"Iniciando o PostgreSQL da demonstração em "
+                f"{cluster.path} …", flush=True)
+        uri = cluster.start()
+        if running:
+            # Another demo's: it stops it
+            cluster = None
+    config.set('database', 'uri', uri)
+    return Target(uri, path, options.database, cluster)
 
 
 def module_names():
@@ -444,16 +507,19 @@ def module_names():
     return names
 
 
-def activate_modules(database, path, modules, admin_password):
+def activate_modules(database, modules, admin_password):
     """Create the database when missing, then activate or update modules
     and load the Portuguese translations, as `trytond-admin -d DB -u ...
     --activate-dependencies -l pt` does."""
-    from trytond import admin, backend
+    from trytond import admin
     from trytond.commandline import get_parser_admin
+    from trytond.transaction import Transaction
 
-    created = not path.exists()
-    if created:
-        backend.Database.create(None, database)
+    with Transaction().start(
+            None, 0, close=True, autocommit=True) as transaction:
+        created = database not in transaction.database.list()
+        if created:
+            transaction.database.create(transaction.connection, database)
     options = get_parser_admin().parse_args([
             '--database', database,
             '--update', *modules,
@@ -617,8 +683,8 @@ class Loader:
     def load_calls(self):
         """The calls of the phone attendances as the PBX connector stores
         them, with the abandoned ones and answered ones that got no
-        protocol. The connector's SQL is PostgreSQL's: the demo, on SQLite,
-        writes the calls it would have written."""
+        protocol. They are written as the connector would have written
+        them, so that the SQLite variant of the demo has them too."""
         pool = self.pool
         try:
             Server = pool.get('see.ami.server')
@@ -1160,10 +1226,10 @@ def load_data(database, admin_password):
             measurements)
 
 
-def print_summary(database, path, created, passwords, states,
+def print_summary(database, target, created, passwords, states,
         escalation_states, measurements, seconds):
     print()
-    print(f"Banco de demonstração: {database} ({path})")
+    print(f"Banco de demonstração: {database} ({target})")
     if created:
         print("Criados agora: " + ", ".join(
                 f"{n} {m}" for m, n in sorted(created.items())))
@@ -1189,19 +1255,46 @@ def print_summary(database, path, created, passwords, states,
     print()
 
 
+def serve(target, listen=None):
+    """Serve the web client on the demo database until interrupted (Ctrl-C
+    or SIGTERM)"""
+    config_file = target.write_config(listen)
+    trytond = Path(sys.executable).parent / 'trytond'
+    server = subprocess.Popen([str(trytond), '-c', str(DEFAULT_CONFIG),
+            str(config_file), '-d', target.database], cwd=ROOT)
+
+    def terminate(signum, frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, terminate)
+    try:
+        server.wait()
+    except KeyboardInterrupt:
+        server.terminate()
+        server.wait()
+
+
 def main(argv=None):
     started = time.monotonic()
     options = parse_arguments(argv)
-    path = configure(options)
-    admin_password = os.environ.get(
-        'SEE_DEMO_ADMIN_PASSWORD', DEFAULT_ADMIN_PASSWORD)
-    modules = module_names()
-    print(f"Ativando {', '.join(modules)} em {path} …", flush=True)
-    activate_modules(options.database, path, modules, admin_password)
-    created, passwords, states, escalation_states, measurements = (
-        load_data(options.database, admin_password))
-    print_summary(options.database, path, created, passwords, states,
-        escalation_states, measurements, time.monotonic() - started)
+    target = configure(options)
+    try:
+        admin_password = os.environ.get(
+            'SEE_DEMO_ADMIN_PASSWORD', DEFAULT_ADMIN_PASSWORD)
+        modules = module_names()
+        print(f"Ativando {', '.join(modules)} em {target} …", flush=True)
+        activate_modules(options.database, modules, admin_password)
+        created, passwords, states, escalation_states, measurements = (
+            load_data(options.database, admin_password))
+        print_summary(options.database, target, created, passwords, states,
+            escalation_states, measurements, time.monotonic() - started)
+        if options.serve:
+            serve(target, options.listen)
+    finally:
+        # The cluster this run started stops with it
+        if target.cluster:
+            from trytond import backend
+            backend.Database(options.database).close()
+            target.cluster.stop()
 
 
 if __name__ == '__main__':

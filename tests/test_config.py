@@ -7,6 +7,7 @@ import configparser
 import os
 import subprocess
 import sys
+import tempfile
 import unittest
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -72,8 +73,9 @@ class ConfigTestCase(unittest.TestCase):
             self.production.getint('see_atendimento', 'active_requests'), 1)
 
     def test_demo_database(self):
-        "The demo runs on SQLite files under var/"
-        self.assertEqual(self.demo.get('database', 'uri'), 'sqlite://')
+        """The demo's database is chosen by scripts/demo.py (its own
+        PostgreSQL, --uri or --sqlite); its stored files go under var/"""
+        self.assertFalse(self.demo.has_option('database', 'uri'))
         self.assertEqual(self.demo.get('database', 'path'), 'var')
 
     def test_portuguese(self):
@@ -108,17 +110,32 @@ class ConfigTestCase(unittest.TestCase):
             self.assertGreaterEqual(len(f'{login}-demo'), length)
 
     def test_demo_file_wins_over_environment(self):
-        """config/demo.conf keeps the demo on SQLite even when
-        TRYTOND_DATABASE__URI points at PostgreSQL (as in `make`)"""
+        """The file scripts/demo.py writes for the server keeps the demo on
+        its database and address even when TRYTOND_DATABASE__URI points
+        elsewhere (as `make` exports it)"""
+        sys.path.insert(0, str(ROOT / 'scripts'))
+        try:
+            import demo
+        finally:
+            sys.path.remove(str(ROOT / 'scripts'))
         env = os.environ.copy()
         env['TRYTOND_DATABASE__URI'] = 'postgresql:///'
         env.pop('TRYTOND_CONFIG', None)
-        output = subprocess.run([sys.executable, '-c',
-                'from trytond import config; '
-                f'config.update_etc({str(DEMO)!r}); '
-                "print(config.get('database', 'uri'))"],
-            env=env, capture_output=True, text=True, check=True).stdout
-        self.assertEqual(output.strip(), 'sqlite://')
+        with tempfile.TemporaryDirectory() as folder:
+            target = demo.Target('postgresql://postgres@127.0.0.1:5999/',
+                Path(folder), 'see_demo')
+            config_file = target.write_config('127.0.0.1:8123')
+            output = subprocess.run([sys.executable, '-c',
+                    'from trytond import config; '
+                    f'config.update_etc([{str(DEMO)!r}, {str(config_file)!r}]);'
+                    "print(config.get('database', 'uri')); "
+                    "print(config.get('database', 'path')); "
+                    "print(config.get('web', 'listen')); "
+                    "print(config.get('web', 'root'))"],
+                env=env, capture_output=True, text=True, check=True).stdout
+        self.assertEqual(output.split(), [
+                'postgresql://postgres@127.0.0.1:5999/', folder,
+                '127.0.0.1:8123', 'node_modules/tryton-sao'])
 
     def test_production_database(self):
         "Production is PostgreSQL, credentials outside the file"

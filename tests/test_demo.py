@@ -1,17 +1,30 @@
 # This file is part of the Central de Atendimento SEE project.
 # The COPYRIGHT file at the top level of this repository contains
 # the full copyright notices and license terms.
-"""scripts/demo.py, as `make demo` runs it: twice on a fresh SQLite folder,
-without duplicating anything, with one user per role who can log in."""
+"""scripts/demo.py, as `make demo` runs it: on a PostgreSQL cluster of its
+own in a fresh folder, twice (the second time serving the web client),
+without duplicating anything, with one user per role who can log in, and
+the escalation board live between two browsers."""
 import os
-import sqlite3
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import unittest
+import urllib.request
 from pathlib import Path
 
+import psycopg
+
+from tests.browser.chrome import TIMEOUT, available, new_driver
+
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / 'scripts'))
+import pgcluster  # noqa: E402
+
 DATABASE = 'see_demo_test'
 ROLE_GROUPS = {
     'atendente': 'group_agent',
@@ -35,32 +48,51 @@ COUNTED = [
     ]
 
 
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
 class DemoTestCase(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
         cls.directory = tempfile.TemporaryDirectory(prefix='see-demo-')
-        cls.path = Path(cls.directory.name) / f'{DATABASE}.sqlite'
+        folder = Path(cls.directory.name)
+        cls.cluster = pgcluster.Cluster(folder / 'postgres')
+        cls.files = folder / 'files'
+        cls.port = _free_port()
+        cls.url = f'http://127.0.0.1:{cls.port}'
+        cls.addClassCleanup(cls.directory.cleanup)
+        cls.addClassCleanup(cls.cluster.stop)
         cls.first = cls.run_demo()
+        cls.stopped_after_first = not cls.cluster.port
+        cls.uri = cls.cluster.start()
         cls.counts_first = cls.counts()
-        cls.second = cls.run_demo()
+        cls.cluster.stop()
+        cls.second = cls.serve_demo()
         cls.counts_second = cls.counts()
 
     @classmethod
-    def tearDownClass(cls):
-        cls.directory.cleanup()
+    def arguments(cls):
+        return [sys.executable, 'scripts/demo.py', '--database', DATABASE,
+            '--cluster', str(cls.cluster.path),
+            '--database-path', str(cls.files)]
+
+    @classmethod
+    def environment(cls):
+        env = os.environ.copy()
+        # What `make` exports: the demo still uses its own cluster
+        env['TRYTOND_DATABASE__URI'] = 'postgresql://127.0.0.1:1/'
+        env.pop('TRYTOND_CONFIG', None)
+        env.pop('SEE_DEMO_ADMIN_PASSWORD', None)
+        return env
 
     @classmethod
     def run_demo(cls):
-        env = os.environ.copy()
-        # What `make` exports: the demo configuration must still win
-        env['TRYTOND_DATABASE__URI'] = 'postgresql:///'
-        env.pop('TRYTOND_CONFIG', None)
-        env.pop('SEE_DEMO_ADMIN_PASSWORD', None)
-        process = subprocess.run([sys.executable, 'scripts/demo.py',
-                '--database', DATABASE,
-                '--database-path', cls.directory.name],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE,
+        process = subprocess.run(cls.arguments(),
+            cwd=ROOT, env=cls.environment(), stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, text=True)
         if process.returncode:
             raise AssertionError(
@@ -68,12 +100,48 @@ class DemoTestCase(unittest.TestCase):
         return process.stdout
 
     @classmethod
+    def serve_demo(cls):
+        """Run the demo as `make demo` does, serving on a free port; return
+        what it printed once the web client answers"""
+        output = []
+        cls.demo = subprocess.Popen(
+            [*cls.arguments(), '--serve', '--listen', f'127.0.0.1:{cls.port}'],
+            cwd=ROOT, env=cls.environment(), stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True)
+        cls.addClassCleanup(cls.stop_demo)
+        reader = threading.Thread(
+            target=lambda: output.extend(cls.demo.stdout), daemon=True)
+        reader.start()
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            if cls.demo.poll() is not None:
+                reader.join(5)
+                raise AssertionError(
+                    "scripts/demo.py --serve stopped:\n"
+                    + ''.join(output)[-5000:])
+            try:
+                urllib.request.urlopen(cls.url + '/', timeout=5).close()
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            raise AssertionError("the demo server never answered")
+        cls.uri = cls.cluster.uri
+        return ''.join(output)
+
+    @classmethod
+    def stop_demo(cls):
+        "Stop the demo as Ctrl-C does: its server and its cluster stop"
+        if cls.demo.poll() is None:
+            cls.demo.send_signal(signal.SIGINT)
+            cls.demo.wait(60)
+        if cls.cluster.port:
+            raise AssertionError("the demo's cluster still runs after it")
+
+    @classmethod
     def query(cls, sql, *args):
-        connection = sqlite3.connect(cls.path)
-        try:
+        with psycopg.connect(cls.uri + DATABASE) as connection:
             return connection.execute(sql, args).fetchall()
-        finally:
-            connection.close()
 
     def run_in_database(self, code, *arguments):
         """Run code in a transaction on the demo database, in Portuguese,
@@ -82,7 +150,7 @@ class DemoTestCase(unittest.TestCase):
             'import sys\n'
             'from trytond import config\n'
             'config.update_etc(sys.argv[1])\n'
-            "config.set('database', 'path', sys.argv[2])\n"
+            "config.set('database', 'uri', sys.argv[2])\n"
             'from trytond.pool import Pool\n'
             'from trytond.transaction import Transaction\n'
             'Pool(sys.argv[3]).init()\n'
@@ -92,7 +160,7 @@ class DemoTestCase(unittest.TestCase):
             '    pool = Pool()\n'
             '    exec(sys.stdin.read())\n')
         return subprocess.run([sys.executable, '-c', script,
-                str(ROOT / 'config' / 'demo.conf'), self.directory.name,
+                str(ROOT / 'config' / 'demo.conf'), self.uri,
                 DATABASE, *arguments], input=code,
             cwd=ROOT, capture_output=True, text=True, check=True).stdout
 
@@ -101,9 +169,69 @@ class DemoTestCase(unittest.TestCase):
         return {t: cls.query(f'SELECT COUNT(*) FROM {t}')[0][0]
             for t in COUNTED}
 
-    def test_database_file(self):
-        "The SQLite database is created in the folder given"
-        self.assertTrue(self.path.is_file())
+    def test_cluster_of_its_own(self):
+        """The demo runs on the PostgreSQL cluster it created in the folder
+        given, stopped when the run ends, and on that one only"""
+        self.assertTrue((self.cluster.data / 'PG_VERSION').is_file())
+        self.assertTrue(self.stopped_after_first)
+        self.assertIn(f'postgresql://postgres@127.0.0.1:', self.first)
+        (version,), = self.query('SHOW server_version')
+        self.assertTrue(version.startswith('18'))
+
+    def test_board_live_between_browsers(self):
+        """A move on the escalation board in one browser shows on the board
+        open in another, without reloading it: the bus works in the demo"""
+        from selenium.webdriver.common.action_chains import ActionChains
+        from selenium.webdriver.support.ui import WebDriverWait
+        reason = available()
+        if reason:
+            raise RuntimeError(reason)
+        (escalation,), = self.query(
+            'SELECT e.id FROM see_protocol_escalation e '
+            'JOIN "see_unit-res_user" uu ON uu.unit = e.unit '
+            'JOIN res_user u ON u.id = uu."user" '
+            "WHERE u.login = 'unidade' AND e.state = 'new' "
+            'ORDER BY e.id LIMIT 1')
+        card = f'.card[data-id="{escalation}"]:not(.pending)'
+        drivers = []
+        try:
+            for _ in range(2):
+                profile = tempfile.mkdtemp(dir=self.directory.name)
+                driver = new_driver(profile)
+                drivers.append(driver)
+                driver.get(f'{self.url}/{DATABASE}/see_atendimento/board')
+                wait = WebDriverWait(driver, TIMEOUT)
+                wait.until(lambda d: d.find_element('id', 'login-user')
+                    .is_displayed())
+                driver.find_element('id', 'login-user').send_keys('unidade')
+                driver.find_element('id', 'login-password').send_keys(
+                    'unidade-demo')
+                driver.find_element('id', 'login-submit').click()
+                wait.until(lambda d: d.find_elements('css selector', card))
+            mover, watcher = drivers
+            # The watcher opened last: its periodic refresh (every minute)
+            # cannot come before the wait below ends
+            watcher.execute_script('window.seeNotReloaded = true;')
+            (ActionChains(mover)
+                .click_and_hold(mover.find_element('css selector', card))
+                .move_by_offset(15, 15)
+                .move_to_element(mover.find_element('css selector',
+                        '.column[data-state="analysis"]'))
+                .pause(0.2)
+                .release()
+                .perform())
+            WebDriverWait(watcher, TIMEOUT).until(
+                lambda d: d.find_elements('css selector',
+                    f'.column[data-state="analysis"] {card}'),
+                "the move did not reach the other browser")
+            self.assertTrue(watcher.execute_script(
+                    'return window.seeNotReloaded === true;'))
+            (state,), = self.query('SELECT state FROM '
+                'see_protocol_escalation WHERE id = %s', escalation)
+            self.assertEqual(state, 'analysis')
+        finally:
+            for driver in drivers:
+                driver.quit()
 
     def test_second_run_duplicates_nothing(self):
         "Running it again adds no record"
@@ -135,15 +263,15 @@ class DemoTestCase(unittest.TestCase):
                 rows = self.query(
                     'SELECT u.active, l.code FROM res_user u '
                     'JOIN ir_lang l ON l.id = u.language '
-                    'WHERE u.login = ?', login)
-                self.assertEqual(rows, [(1, 'pt')])
+                    'WHERE u.login = %s', login)
+                self.assertEqual(rows, [(True, 'pt')])
                 member, = self.query(
                     'SELECT COUNT(*) FROM res_user u '
                     'JOIN "res_user-res_group" ug ON ug."user" = u.id '
                     'JOIN ir_model_data d ON d.db_id = ug."group" '
                     "AND d.model = 'res.group' "
                     "AND d.module = 'see_atendimento' "
-                    'WHERE u.login = ? AND d.fs_id = ?', login, group)[0]
+                    'WHERE u.login = %s AND d.fs_id = %s', login, group)[0]
                 self.assertEqual(member, 1)
                 self.assertIn(f' {login} ', self.second)
 
@@ -173,7 +301,7 @@ class DemoTestCase(unittest.TestCase):
         "Attendances span the last weeks, numbered in time order"
         first, last = self.query(
             'SELECT MIN(start_date), MAX(start_date) FROM see_protocol')[0]
-        self.assertLess(first[:10], last[:10])
+        self.assertLess(first.date(), last.date())
         numbers = [n for n, in self.query(
                 'SELECT number FROM see_protocol ORDER BY start_date, id')]
         self.assertEqual(numbers, sorted(numbers))
@@ -209,25 +337,25 @@ class DemoTestCase(unittest.TestCase):
         (state,), = self.query(
             "SELECT state FROM see_contract WHERE number = 'DEMO-001'")
         self.assertEqual(state, 'active')
-        months = {m[:7] for m, in self.query(
+        months = {m.strftime('%Y-%m') for m, in self.query(
                 'SELECT start_date FROM see_protocol')}
         rows = self.query('SELECT id, month, state, total_points, '
             'gross_amount, glosa_amount, net_amount FROM see_sla_measurement')
-        self.assertEqual({r[1][:7] for r in rows}, months)
+        self.assertEqual({r[1].strftime('%Y-%m') for r in rows}, months)
         for id_, month, state, points, gross, glosa, net in rows:
             with self.subTest(month=month):
                 self.assertEqual(state, 'computed')
                 self.assertAlmostEqual(float(gross) - float(glosa),
                     float(net), places=2)
                 status = dict(self.query('SELECT code, status FROM '
-                        'see_sla_measurement_line WHERE measurement = ? '
+                        'see_sla_measurement_line WHERE measurement = %s '
                         "AND code != 'IFQA'", id_))
                 # The phone indicators are counted from the demo calls
                 self.assertEqual({c: status.get(c) for c in [
                             'IAR', 'INS', 'IAC', 'FCR', 'PLAT', 'IRAE']},
                     dict.fromkeys(['IAR', 'INS', 'IAC', 'FCR', 'PLAT',
                             'IRAE'], 'measured'))
-                self.assertIn(f"Medição de {month[5:7]}/{month[:4]} "
+                self.assertIn(f"Medição de {month:%m/%Y} "
                     f"(contrato DEMO-001): {points} pontos", self.second)
 
     def test_calls_of_phone_attendances(self):
@@ -249,7 +377,9 @@ class DemoTestCase(unittest.TestCase):
         webchat billing and IRAE count it"""
         protocols = self.query('SELECT p.id, p.start_date, p.end_date, '
             'p.survey_date, s.start_date, s.interaction_count, '
-            "(SELECT MIN(date) || '|' || MAX(date) FROM see_chat_message m "
+            "(SELECT MIN(date) FROM see_chat_message m "
+            "WHERE m.session = s.id AND m.kind != 'score'), "
+            "(SELECT MAX(date) FROM see_chat_message m "
             "WHERE m.session = s.id AND m.kind != 'score') "
             'FROM see_protocol p '
             'JOIN see_classification c ON c.id = p.classification '
@@ -258,12 +388,11 @@ class DemoTestCase(unittest.TestCase):
             "AND p.state NOT IN ('draft', 'attending', 'cancelled')")
         self.assertGreaterEqual(len(protocols), 5)
         for (id_, start, end, survey, session_start, interactions,
-                dates) in protocols:
+                first, last) in protocols:
             with self.subTest(protocol=id_):
                 self.assertEqual(session_start, start)
                 # The minimum of Annex A 5.2 for billing
                 self.assertGreaterEqual(interactions, 5)
-                first, last = dates.split('|')
                 self.assertEqual(first, start)
                 self.assertEqual(last, end)
         scores = self.query("SELECT m.date, p.survey_date FROM "
@@ -279,20 +408,6 @@ class DemoTestCase(unittest.TestCase):
             "WHERE l.code = 'IRAE'")
         self.assertGreater(finished, 0)
         self.assertGreater(billable, 0)
-
-    def test_queue_log_import_says_postgresql(self):
-        """Importing a queue_log in the SQLite demo says it needs PostgreSQL,
-        in Portuguese, instead of failing on the connector's SQL"""
-        output = self.run_in_database(
-            'from trytond.exceptions import UserError\n'
-            "server, = pool.get('see.ami.server').search([])\n"
-            'try:\n'
-            "    pool.get('see.call').import_queue_log(server, [\n"
-            "        '1714572000|1.1|central|NONE|ENTERQUEUE||8199|1'])\n"
-            'except UserError as error:\n'
-            '    print(error.message)\n')
-        self.assertIn('só são guardadas num banco PostgreSQL; este é sqlite',
-            output)
 
     def test_passwords_printed_work(self):
         "The password printed for each login opens a session"
@@ -311,28 +426,6 @@ class DemoTestCase(unittest.TestCase):
             *(f'{l}={p}' for l, p in table.items()))
         self.assertEqual(sorted(output.split('\n')[:-1]),
             sorted(f'{login} True' for login in table))
-
-
-class DemoPathTestCase(unittest.TestCase):
-
-    def test_relative_path_made_absolute(self):
-        "The configured relative path reaches trytond as an absolute one"
-        # trytond would read 'var' as '/var' (sqlite:///var/…)
-        script = (
-            'import sys, types\n'
-            "sys.path.insert(0, 'scripts')\n"
-            'import demo\n'
-            'options = types.SimpleNamespace(config=sys.argv[1], '
-            "database_path=None, database='see_demo')\n"
-            'print(demo.configure(options))\n'
-            'from trytond import config\n'
-            "print(config.get('database', 'path'))\n")
-        output = subprocess.run([sys.executable, '-c', script,
-                str(ROOT / 'config' / 'demo.conf')],
-            cwd=ROOT, capture_output=True, text=True, check=True).stdout
-        database_file, path = output.splitlines()[-2:]
-        self.assertEqual(path, str(ROOT / 'var'))
-        self.assertEqual(database_file, str(ROOT / 'var' / 'see_demo.sqlite'))
 
 
 if __name__ == '__main__':

@@ -240,6 +240,11 @@
                     return;
                 }
                 state.data = response.json;
+                if (!state.listening) {
+                    // Once a session is open
+                    state.listening = true;
+                    listen(null);
+                }
                 $('user').textContent = state.data.user;
                 fillSelect($('filter-service'), state.data.services, service);
                 fillSelect($('filter-unit'), state.data.units, unit);
@@ -421,6 +426,7 @@
         document.removeEventListener('pointercancel', cancelDrag);
         document.body.classList.remove('drag-active');
         state.dragging = null;
+        window.setTimeout(flushReload);
         if (drag) {
             if (drag.ghost) {
                 drag.ghost.remove();
@@ -451,6 +457,53 @@
         clearDrag();
     }
 
+    // Live updates ---------------------------------------------------------
+
+    // The server publishes every change of an escalation on this channel of
+    // trytond's bus; the board then reloads its data
+    var BOARD_CHANNEL = 'see.board';
+    // Without a bus (SQLite) or after an error, the next try waits this long
+    var LISTEN_RETRY = 30000;
+
+    function reloadWhenIdle() {
+        if (state.dragging || document.querySelector('dialog[open]')) {
+            // After the drag or the dialog: see flushReload
+            state.reloadPending = true;
+        } else if (!$('board').hidden) {
+            load();
+        }
+    }
+
+    function flushReload() {
+        if (state.reloadPending) {
+            state.reloadPending = false;
+            reloadWhenIdle();
+        }
+    }
+
+    function listen(lastMessage) {
+        request('POST', SeeWeb.databaseUrl(state.database, '/bus'), {
+            channels: [BOARD_CHANNEL],
+            last_message: lastMessage || null,
+        }).then(function(response) {
+            if (response.status !== 200 || !response.json) {
+                window.setTimeout(function() {
+                    listen(lastMessage);
+                }, LISTEN_RETRY);
+                return;
+            }
+            var message = response.json.message;
+            if (message && response.json.channel === BOARD_CHANNEL) {
+                reloadWhenIdle();
+            }
+            listen(message ? message.message_id : lastMessage);
+        }, function() {
+            window.setTimeout(function() {
+                listen(lastMessage);
+            }, LISTEN_RETRY);
+        });
+    }
+
     // Start ----------------------------------------------------------------
 
     function start() {
@@ -464,6 +517,8 @@
         $('forward-cancel').addEventListener('click', function() {
             $('forward-dialog').close('');
         });
+        $('answer-dialog').addEventListener('close', flushReload);
+        $('forward-dialog').addEventListener('close', flushReload);
         state.database = SeeWeb.databaseFromPath(PATH);
         SeeWeb.login({
             database: state.database,
