@@ -8,6 +8,7 @@ import holidays as holidays_package
 
 from trytond.i18n import gettext
 from trytond.model import DeactivableMixin, ModelSQL, ModelView, fields
+from trytond.modules.see_atendimento.integrity import ServerReadonly
 from trytond.pool import Pool
 
 from .exceptions import CalendarError
@@ -16,9 +17,11 @@ WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday',
     'saturday', 'sunday']
 
 
-class ServiceCalendar(DeactivableMixin, ModelSQL, ModelView):
+class ServiceCalendar(ServerReadonly, DeactivableMixin, ModelSQL, ModelView):
     __string__ = "Service Calendar"
     __name__ = 'see.sla.calendar'
+    # The service hours are the denominators of PLAT and the webchat limit
+    _history = True
 
     name = fields.Char("Name", required=True, translate=True)
     kind = fields.Selection([
@@ -151,9 +154,10 @@ class ServiceCalendar(DeactivableMixin, ModelSQL, ModelView):
         return lambda d: d.weekday() < 5 and d not in holidays
 
 
-class Holiday(ModelSQL, ModelView):
+class Holiday(ServerReadonly, ModelSQL, ModelView):
     __string__ = "Service Calendar Holiday"
     __name__ = 'see.sla.holiday'
+    _history = True
 
     calendar = fields.Many2One(
         'see.sla.calendar', "Calendar", ondelete='CASCADE',

@@ -7,11 +7,14 @@ from decimal import Decimal
 from trytond.i18n import gettext
 from trytond.model import (
     Index, ModelSQL, ModelView, Unique, Workflow, fields, sequence_ordered)
+from trytond.modules.see_atendimento.integrity import ServerReadonly
 from trytond.pool import Pool
 from trytond.pyson import Eval
 
 from . import formulas
-from .exceptions import ContractError, ServiceOrderError
+from .exceptions import (
+    ContractError, ContractLockedError, ServiceOrderError,
+    ServiceOrderLockedError)
 
 CHANNELS = [
     ('telefone', "Phone"),
@@ -21,9 +24,11 @@ KINDS = [
     ('rotineiro', "Routine"),
     ('especial', "Special"),
     ]
+# States of a measurement whose figures no longer change
+MEASURED = ['validated', 'closed']
 
 
-class Contract(Workflow, ModelSQL, ModelView):
+class Contract(ServerReadonly, Workflow, ModelSQL, ModelView):
     __string__ = "Contract"
     __name__ = 'see.contract'
     _rec_name = 'number'
@@ -175,10 +180,34 @@ class Contract(Workflow, ModelSQL, ModelView):
             else self.routine_calendar)
 
     @classmethod
+    def check_modification(cls, mode, contracts, values=None,
+            external=False):
+        super().check_modification(
+            mode, contracts, values=values, external=external)
+        if mode == 'delete':
+            for contract in contracts:
+                if contract.state != 'draft':
+                    raise ContractLockedError(gettext(
+                            'see_sla.msg_contract_delete',
+                            contract=contract.rec_name))
+
+    @classmethod
     @ModelView.button
     @Workflow.transition('draft')
     def draft(cls, contracts):
-        pass
+        "Back to draft to correct it, while no measurement is validated"
+        pool = Pool()
+        Measurement = pool.get('see.sla.measurement')
+        for contract in contracts:
+            measurements = Measurement.search([
+                    ('contract', '=', contract.id),
+                    ('state', 'in', MEASURED),
+                    ], limit=1)
+            if measurements:
+                raise ContractError(gettext(
+                        'see_sla.msg_contract_draft_measured',
+                        contract=contract.rec_name,
+                        measurement=measurements[0].rec_name))
 
     @classmethod
     @ModelView.button
@@ -197,7 +226,7 @@ class Contract(Workflow, ModelSQL, ModelView):
         pass
 
 
-class ContractItem(sequence_ordered(), ModelSQL, ModelView):
+class ContractItem(ServerReadonly, sequence_ordered(), ModelSQL, ModelView):
     __string__ = "Contract Item"
     __name__ = 'see.contract.item'
     _history = True
@@ -238,8 +267,24 @@ class ContractItem(sequence_ordered(), ModelSQL, ModelView):
             return formulas.round_cents(
                 self.estimated_quantity * self.unit_price)
 
+    @classmethod
+    def check_modification(cls, mode, items, values=None, external=False):
+        "The measurement bills with the items: fixed once the contract runs"
+        pool = Pool()
+        Contract = pool.get('see.contract')
+        super().check_modification(
+            mode, items, values=values, external=external)
+        contracts = {i.contract for i in items}
+        if mode == 'write' and values.get('contract'):
+            contracts.add(Contract(values['contract']))
+        for contract in contracts:
+            if contract.state != 'draft':
+                raise ContractLockedError(gettext(
+                        'see_sla.msg_contract_item_locked',
+                        contract=contract.rec_name))
 
-class ServiceOrder(Workflow, ModelSQL, ModelView):
+
+class ServiceOrder(ServerReadonly, Workflow, ModelSQL, ModelView):
     __string__ = "Service Order"
     __name__ = 'see.service.order'
     _rec_name = 'number'
@@ -388,6 +433,34 @@ class ServiceOrder(Workflow, ModelSQL, ModelView):
         return 15
 
     @classmethod
+    def check_modification(cls, mode, orders, values=None, external=False):
+        super().check_modification(
+            mode, orders, values=values, external=external)
+        if mode == 'delete':
+            for order in orders:
+                if order.state == 'issued':
+                    raise ServiceOrderLockedError(gettext(
+                            'see_sla.msg_service_order_delete',
+                            order=order.rec_name))
+
+    @classmethod
+    def check_measured(cls, orders):
+        "Refuse to change the orders of a month already validated"
+        pool = Pool()
+        Measurement = pool.get('see.sla.measurement')
+        for order in orders:
+            measurements = Measurement.search([
+                    ('contract', '=', order.contract.id),
+                    ('month', '=', order.month),
+                    ('state', 'in', MEASURED),
+                    ], limit=1)
+            if measurements:
+                raise ServiceOrderError(gettext(
+                        'see_sla.msg_service_order_measured',
+                        order=order.rec_name,
+                        measurement=measurements[0].rec_name))
+
+    @classmethod
     @ModelView.button
     @Workflow.transition('draft')
     def draft(cls, orders):
@@ -397,18 +470,19 @@ class ServiceOrder(Workflow, ModelSQL, ModelView):
     @ModelView.button
     @Workflow.transition('issued')
     def issue(cls, orders):
-        pass
+        cls.check_measured(orders)
 
     @classmethod
     @ModelView.button
     @Workflow.transition('cancelled')
     def cancel(cls, orders):
-        pass
+        cls.check_measured([o for o in orders if o.state == 'issued'])
 
 
-class ServiceOrderLine(ModelSQL, ModelView):
+class ServiceOrderLine(ServerReadonly, ModelSQL, ModelView):
     __string__ = "Service Order Line"
     __name__ = 'see.service.order.line'
+    _history = True
 
     order = fields.Many2One(
         'see.service.order', "Service Order", required=True,
@@ -418,3 +492,22 @@ class ServiceOrderLine(ModelSQL, ModelView):
         domain=[('contract', '=', Eval('_parent_order.contract', -1))])
     quantity = fields.Integer(
         "Estimated USA", required=True, domain=[('quantity', '>=', 0)])
+
+    @classmethod
+    def check_modification(cls, mode, lines, values=None, external=False):
+        "The estimated USA of an issued order are those the month bills"
+        pool = Pool()
+        Order = pool.get('see.service.order')
+        super().check_modification(
+            mode, lines, values=values, external=external)
+        orders = {l.order for l in lines}
+        if mode == 'write' and values.get('order'):
+            orders.add(Order(values['order']))
+        for order in orders:
+            # Deleting a cancelled order deletes its lines
+            if (order.state == 'issued'
+                    or (order.state != 'draft'
+                        and (mode != 'delete' or external))):
+                raise ServiceOrderLockedError(gettext(
+                        'see_sla.msg_service_order_line_locked',
+                        order=order.rec_name))

@@ -9,7 +9,15 @@ class ServiceOrderError(ValidationError):
     pass
 
 
+class ServiceOrderLockedError(AccessError):
+    pass
+
+
 class ContractError(UserError):
+    pass
+
+
+class ContractLockedError(AccessError):
     pass
 
 
@@ -18,6 +26,14 @@ class CalendarError(ValidationError):
 
 
 class IncidentError(ValidationError):
+    pass
+
+
+class IncidentWorkflowError(UserError):
+    pass
+
+
+class IncidentLockedError(AccessError):
     pass
 
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 from trytond.model import (
     DeactivableMixin, ModelSingleton, ModelSQL, ModelView, Unique, fields,
     sequence_ordered)
+from trytond.modules.see_atendimento.integrity import ServerReadonly
 from trytond.pool import Pool
 from trytond.pyson import Eval
 
@@ -25,9 +26,11 @@ SOURCES = [
 CALL_SOURCES = {'iar', 'ins', 'iac'}
 
 
-class Indicator(DeactivableMixin, ModelSQL, ModelView):
+class Indicator(ServerReadonly, DeactivableMixin, ModelSQL, ModelView):
     __string__ = "SLA Indicator"
     __name__ = 'see.sla.indicator'
+    # Settings of the figures: the auditor sees who changed them and when
+    _history = True
 
     code = fields.Char("Code", required=True)
     name = fields.Char("Name", required=True, translate=True)
@@ -224,9 +227,10 @@ class Indicator(DeactivableMixin, ModelSQL, ModelView):
             sign, '{:f}'.format(target.normalize()).replace('.', ','))
 
 
-class IndicatorBand(sequence_ordered(), ModelSQL, ModelView):
+class IndicatorBand(ServerReadonly, sequence_ordered(), ModelSQL, ModelView):
     __string__ = "SLA Indicator Band"
     __name__ = 'see.sla.indicator.band'
+    _history = True
 
     indicator = fields.Many2One(
         'see.sla.indicator', "Indicator", required=True, ondelete='CASCADE')
@@ -245,9 +249,10 @@ class IndicatorBand(sequence_ordered(), ModelSQL, ModelView):
         "Points", required=True, domain=[('points', '>=', 0)])
 
 
-class GlosaRow(ModelSQL, ModelView):
+class GlosaRow(ServerReadonly, ModelSQL, ModelView):
     __string__ = "Glosa Table Row"
     __name__ = 'see.sla.glosa'
+    _history = True
 
     points = fields.Integer(
         "Points", required=True, domain=[('points', '>', 0)],
@@ -276,9 +281,10 @@ class GlosaRow(ModelSQL, ModelView):
             points, rows, beyond=config.glosa_beyond)
 
 
-class SLAConfiguration(ModelSingleton, ModelSQL, ModelView):
+class SLAConfiguration(ServerReadonly, ModelSingleton, ModelSQL, ModelView):
     __string__ = "SLA Configuration"
     __name__ = 'see.sla.configuration'
+    _history = True
 
     glosa_beyond = fields.Selection([
             ('last', "Keep the Last Row"),

@@ -14,6 +14,7 @@ from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import (
     Index, ModelSQL, ModelView, Unique, Workflow, fields)
+from trytond.modules.see_atendimento.integrity import ServerReadonly
 from trytond.modules.see_atendimento.protocol import datetime_shifted
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, PYSONDecoder, PYSONEncoder
@@ -42,9 +43,10 @@ _PERIODS = {}
 # Indicators of a measurement being computed: the settings are read from them
 _INDICATORS = {}
 LOCKED = {'validated', 'closed'}
-# Fields that may still be written on a validated measurement
+# Fields that may still be written on a validated measurement: by its
+# workflow and, for the notification of a glosa over the limit, by its users
 WRITABLE_LOCKED = {'state', 'validated_by', 'validated_date',
-    'closed_date', 'notification_date'}
+    'notification_date'}
 
 
 def _percent(value):
@@ -57,7 +59,7 @@ def _date(value):
     return value.strftime('%d/%m/%Y') if value else ''
 
 
-class Measurement(Workflow, ModelSQL, ModelView):
+class Measurement(ServerReadonly, Workflow, ModelSQL, ModelView):
     __string__ = "SLA Measurement"
     __name__ = 'see.sla.measurement'
     _history = True
@@ -211,8 +213,7 @@ class Measurement(Workflow, ModelSQL, ModelView):
     @classmethod
     def check_modification(cls, mode, measurements, values=None,
             external=False):
-        super().check_modification(
-            mode, measurements, values=values, external=external)
+        # Before the fields' checks: a locked measurement says so
         for measurement in measurements:
             if mode == 'delete' and measurement.state != 'draft':
                 raise MeasurementLockedError(gettext(
@@ -228,6 +229,8 @@ class Measurement(Workflow, ModelSQL, ModelView):
                 raise MeasurementLockedError(gettext(
                         'see_sla.msg_measurement_locked',
                         measurement=measurement.rec_name))
+        super().check_modification(
+            mode, measurements, values=values, external=external)
 
     def get_month_index(self, name):
         return formulas.month_index(
@@ -1009,7 +1012,8 @@ def records_action(record, model, which):
         }
 
 
-class _LockedByMeasurement:
+class _ComputedByMeasurement:
+    "Records that only the computation of their measurement writes"
     __slots__ = ()
 
     @classmethod
@@ -1017,13 +1021,18 @@ class _LockedByMeasurement:
         super().check_modification(
             mode, records, values=values, external=external)
         for record in records:
+            if external:
+                raise MeasurementLockedError(gettext(
+                        'see_sla.msg_measurement_computed',
+                        measurement=record.measurement.rec_name))
             if record.measurement.state in LOCKED:
                 raise MeasurementLockedError(gettext(
                         'see_sla.msg_measurement_locked',
                         measurement=record.measurement.rec_name))
 
 
-class MeasurementLine(_LockedByMeasurement, ModelSQL, ModelView):
+class MeasurementLine(
+        ServerReadonly, _ComputedByMeasurement, ModelSQL, ModelView):
     __string__ = "SLA Measurement Line"
     __name__ = 'see.sla.measurement.line'
 
@@ -1121,7 +1130,8 @@ class MeasurementLine(_LockedByMeasurement, ModelSQL, ModelView):
             return lines[0]._records_action('denominator')
 
 
-class MeasurementItem(_LockedByMeasurement, ModelSQL, ModelView):
+class MeasurementItem(
+        ServerReadonly, _ComputedByMeasurement, ModelSQL, ModelView):
     __string__ = "SLA Measurement Billable Quantity"
     __name__ = 'see.sla.measurement.item'
 
@@ -1221,13 +1231,16 @@ class Protocol(metaclass=PoolMeta):
         return [('id', 'in' if operator == '=' else 'not in', query)]
 
 
-class MeasurementComment(ModelSQL, ModelView):
+class MeasurementComment(ServerReadonly, ModelSQL, ModelView):
+    """A remark of the fiscal or the manager on a measurement, in any of its
+    states; only its author changes its text"""
     __string__ = "SLA Measurement Comment"
     __name__ = 'see.sla.measurement.comment'
+    _history = True
 
     measurement = fields.Many2One(
         'see.sla.measurement', "Measurement", required=True,
-        ondelete='CASCADE')
+        ondelete='CASCADE', states={'readonly': Eval('id', -1) >= 0})
     author = fields.Many2One('res.user', "Author", readonly=True)
     date = fields.DateTime("Date", readonly=True)
     text = fields.Text("Comment", required=True)
@@ -1236,6 +1249,10 @@ class MeasurementComment(ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         cls._order = [('date', 'DESC'), ('id', 'DESC')]
+
+    def get_rec_name(self, name):
+        return '%s (%s)' % (self.measurement.rec_name,
+            self.author.rec_name if self.author else '')
 
     @classmethod
     def preprocess_values(cls, mode, values):
@@ -1250,7 +1267,7 @@ class MeasurementComment(ModelSQL, ModelView):
         super().check_modification(
             mode, comments, values=values, external=external)
         user = Transaction().user
-        if mode in {'write', 'delete'} and user:
+        if mode in {'write', 'delete'} and external:
             for comment in comments:
                 if comment.author and comment.author.id != user:
                     raise MeasurementLockedError(gettext(

@@ -6,6 +6,8 @@ import unittest
 from decimal import Decimal
 from fractions import Fraction
 
+from trytond.model import ModelStorage
+from trytond.modules.see_atendimento.integrity import ServerReadonly
 from trytond.modules.see_sla import formulas
 from trytond.modules.see_sla.formulas import Band
 from trytond.pool import Pool
@@ -213,6 +215,34 @@ class FormulaTestCase(unittest.TestCase):
 class SeeSlaTestCase(ModuleTestCase):
     "Test See Sla module"
     module = 'see_sla'
+
+    @with_transaction()
+    def test_models_server_readonly(self):
+        "Every stored model refuses direct writes of its read-only fields"
+        pool = Pool()
+        IrModel = pool.get('ir.model')
+        names = [m.name for m in IrModel.search(
+                [('module', '=', 'see_sla')])]
+        stored = [n for n in names
+            if issubclass(pool.get(n), ModelStorage)]
+        self.assertIn('see.sla.measurement', stored)
+        for name in stored:
+            with self.subTest(model=name):
+                self.assertTrue(issubclass(pool.get(name), ServerReadonly))
+
+    @with_transaction()
+    def test_models_history(self):
+        "The records that feed a figure keep their history for the audit"
+        pool = Pool()
+        for name in ['see.contract', 'see.contract.item',
+                'see.service.order', 'see.service.order.line',
+                'see.sla.indicator', 'see.sla.indicator.band',
+                'see.sla.glosa', 'see.sla.configuration',
+                'see.platform.incident', 'see.sla.calendar',
+                'see.sla.holiday', 'see.sla.measurement',
+                'see.sla.measurement.comment']:
+            with self.subTest(model=name):
+                self.assertTrue(pool.get(name)._history)
 
     @with_transaction()
     def test_calendar_holidays(self):
