@@ -2,4 +2,5 @@
 # The COPYRIGHT file at the top level of this repository contains
 # the full copyright notices and license terms.
 
+from . import bus  # noqa: F401 (each user gets only their own notifications)
 from . import routes  # noqa: F401 (registers the board's web routes)

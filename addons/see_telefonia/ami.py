@@ -6,7 +6,8 @@ import re
 
 from trytond.i18n import gettext
 from trytond.model import (
-    DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields)
+    DeactivableMixin, Index, ModelSQL, ModelView, Unique, Workflow, fields)
+from trytond.modules.see_atendimento.integrity import ServerReadonly
 from trytond.pool import Pool
 
 from . import events as ami_events
@@ -21,9 +22,11 @@ AGENT_STATUS = [
     ]
 
 
-class Server(DeactivableMixin, ModelSQL, ModelView):
+class Server(ServerReadonly, DeactivableMixin, ModelSQL, ModelView):
+    "The PBX and the settings of the calls' figures"
     __string__ = "AMI Server"
     __name__ = 'see.ami.server'
+    _history = True
 
     name = fields.Char("Name", required=True)
     host = fields.Char("Host", required=True)
@@ -247,6 +250,7 @@ class Server(DeactivableMixin, ModelSQL, ModelView):
 class Queue(DeactivableMixin, ModelSQL, ModelView):
     __string__ = "Call Queue"
     __name__ = 'see.telephony.queue'
+    _history = True
 
     server = fields.Many2One(
         'see.ami.server', "AMI Server", required=True, ondelete='CASCADE')
@@ -278,9 +282,14 @@ class Queue(DeactivableMixin, ModelSQL, ModelView):
         return self.description or self.name
 
 
-class Agent(ModelSQL, ModelView):
+class Agent(ServerReadonly, ModelSQL, ModelView):
+    """The user answering at a PBX interface
+
+    The mapping is kept in the history (it assigns calls to agents); the
+    live status, written by the connector, is not."""
     __string__ = "Telephony Agent"
     __name__ = 'see.telephony.agent'
+    _history = True
 
     server = fields.Many2One(
         'see.ami.server', "AMI Server", required=True, ondelete='CASCADE')
@@ -343,7 +352,10 @@ class Agent(ModelSQL, ModelView):
         return agents[0] if agents else None
 
 
-class OriginateRequest(ModelSQL, ModelView):
+class OriginateRequest(ServerReadonly, Workflow, ModelSQL, ModelView):
+    """A call-back asked from a protocol, sent once by the connector
+
+    Its state moves only through the transitions, run by the connector."""
     __string__ = "Call-back Request"
     __name__ = 'see.telephony.originate'
 
@@ -374,10 +386,39 @@ class OriginateRequest(ModelSQL, ModelView):
                         cardinality='low')),
                 where=t.state.in_(['pending', 'sent'])))
         cls._order = [('id', 'DESC')]
+        cls._transitions |= {
+            ('pending', 'sent'),
+            ('sent', 'done'),
+            ('sent', 'failed'),
+            ('sent', 'unknown'),
+            # An answer of the PBX that came after the connection dropped
+            ('unknown', 'done'),
+            ('unknown', 'failed'),
+            }
 
     @staticmethod
     def default_state():
         return 'pending'
+
+    @classmethod
+    @Workflow.transition('sent')
+    def send(cls, requests):
+        pass
+
+    @classmethod
+    @Workflow.transition('done')
+    def succeed(cls, requests):
+        pass
+
+    @classmethod
+    @Workflow.transition('failed')
+    def fail(cls, requests):
+        pass
+
+    @classmethod
+    @Workflow.transition('unknown')
+    def lose(cls, requests):
+        pass
 
     @classmethod
     def take_pending(cls, server_id):
@@ -391,7 +432,7 @@ class OriginateRequest(ModelSQL, ModelView):
                 ])
         if not requests:
             return []
-        cls.write(requests, {'state': 'sent'})
+        cls.send(requests)
         return [{
                 'id': r.id,
                 'channel': r.channel,
@@ -405,10 +446,11 @@ class OriginateRequest(ModelSQL, ModelView):
     def set_result(cls, request_id, ok, message=None):
         requests = cls.search([('id', '=', request_id)])
         if requests:
-            cls.write(requests, {
-                    'state': 'done' if ok else 'failed',
-                    'message': message,
-                    })
+            if ok:
+                cls.succeed(requests)
+            else:
+                cls.fail(requests)
+            cls.write(requests, {'message': message})
 
     @classmethod
     def lost(cls, server_id):
@@ -418,5 +460,5 @@ class OriginateRequest(ModelSQL, ModelView):
                 ('state', '=', 'sent'),
                 ])
         if requests:
-            cls.write(requests, {'state': 'unknown'})
+            cls.lose(requests)
 

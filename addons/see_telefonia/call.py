@@ -15,6 +15,7 @@ from sql.functions import Extract
 from trytond import backend, config
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
+from trytond.modules.see_atendimento.integrity import ServerReadonly
 from trytond.pool import Pool
 from trytond.pyson import Eval, PYSONEncoder
 from trytond.tools import safe_join
@@ -22,7 +23,7 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateAction, StateView, Wizard
 
 from . import events as ami_events
-from .exceptions import StorageBackendError
+from .exceptions import CallLinkError, StorageBackendError
 
 logger = logging.getLogger(__name__)
 
@@ -68,10 +69,26 @@ def archive_path():
             'recordings-archive'))
 
 
-class Call(ModelSQL, ModelView):
+def in_group(*xml_ids):
+    "Tell whether the user of the transaction is in one of the groups"
+    pool = Pool()
+    ModelData = pool.get('ir.model.data')
+    User = pool.get('res.user')
+    groups = set(User.get_groups())
+    return any(ModelData.get_id(*x.split('.', 1)) in groups for x in xml_ids)
+
+
+class Call(ServerReadonly, ModelSQL, ModelView):
+    """A call seen on the PBX
+
+    Everything measured (dates, seconds, disposition, caller, agent, queue)
+    is written by the AMI connector and the queue_log import only, as the
+    database's technical user: for every user of the API they are
+    read-only.  A user may only link the call to a protocol."""
     __string__ = "Call"
     __name__ = 'see.call'
     _rec_name = 'linkedid'
+    _history = True
 
     server = fields.Many2One(
         'see.ami.server', "AMI Server", required=True, readonly=True,
@@ -160,6 +177,29 @@ class Call(ModelSQL, ModelView):
                     where=t.hangup_date == Null),
                 })
         cls._order = [('arrival_date', 'DESC NULLS FIRST'), ('id', 'DESC')]
+
+    @classmethod
+    def check_modification(cls, mode, calls, values=None, external=False):
+        super().check_modification(
+            mode, calls, values=values, external=external)
+        if (mode == 'write' and external and values
+                and values.get('protocol')):
+            cls.check_protocol_link(values['protocol'])
+
+    @classmethod
+    def check_protocol_link(cls, protocol_id):
+        """An agent links calls only to the protocols they registered (a
+        linked call counts as registered for IAR); supervisors correct"""
+        pool = Pool()
+        Protocol = pool.get('see.protocol')
+        if in_group('see_atendimento.group_supervisor',
+                'see_atendimento.group_admin'):
+            return
+        protocol = Protocol(protocol_id)
+        if not protocol.agent or protocol.agent.id != Transaction().user:
+            raise CallLinkError(gettext(
+                    'see_telefonia.msg_call_link_own_protocol',
+                    protocol=protocol.rec_name))
 
     def get_rec_name(self, name):
         return '%s %s' % (self.caller or self.dialled or '',
@@ -393,7 +433,11 @@ class Call(ModelSQL, ModelView):
 
     @classmethod
     def compute(cls, server, ids):
-        "Fill the agent, queue, seconds and disposition of calls"
+        """Fill the agent, queue, seconds and disposition of calls
+
+        Every writer of calls (connector, reconciliation, queue_log
+        import) ends here: the version of each call is kept in the
+        history, as Tryton's write does."""
         pool = Pool()
         Agent = pool.get('see.telephony.agent')
         Queue = pool.get('see.telephony.queue')
@@ -408,8 +452,12 @@ class Call(ModelSQL, ModelView):
             'active, target_seconds) '
             'SELECT DISTINCT %%s, %%s, c.server, c.queue_name, TRUE, 60 '
             'FROM "%s" c WHERE c.id = ANY(%%s) AND c.queue_name IS NOT NULL '
-            'ON CONFLICT (server, name) DO NOTHING' % (Queue._table, table),
+            'ON CONFLICT (server, name) DO NOTHING RETURNING id'
+            % (Queue._table, table),
             (Transaction().user, dt.datetime.now(), ids))
+        new_queues = [r[0] for r in cursor]
+        if new_queues:
+            Queue._insert_history(new_queues)
 
         def seconds(end, start):
             return ('ROUND(EXTRACT(EPOCH FROM (%s) - (%s)))::integer'
@@ -424,6 +472,7 @@ class Call(ModelSQL, ModelView):
         # One statement: queue, agent, seconds and disposition
         cursor.execute(
             'UPDATE "{call}" AS c SET '
+            'write_uid = %s, write_date = %s, '
             'queue = COALESCE(m.queue, c.queue), '
             'agent = COALESCE(m.agent, c.agent), '
             'ivr_exit_date = COALESCE(c.queue_date, c.answer_date, '
@@ -450,8 +499,10 @@ class Call(ModelSQL, ModelView):
             'WHERE k.id = ANY(%s)) AS m '
             'WHERE c.id = m.id'.format(call=table, queue=Queue._table,
                 agent=Agent._table, ivr=ivr, wait=wait, talk=talk),
-            (server.short_call_seconds, server.short_abandon_seconds,
+            (Transaction().user, dt.datetime.now(),
+                server.short_call_seconds, server.short_abandon_seconds,
                 server.long_abandon_seconds, ids))
+        cls._insert_history(ids)
 
     @classmethod
     def _apply_surveys(cls, server, surveys):

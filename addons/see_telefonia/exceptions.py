@@ -2,7 +2,7 @@
 # The COPYRIGHT file at the top level of this repository contains
 # the full copyright notices and license terms.
 from trytond.exceptions import UserError
-from trytond.model.exceptions import ValidationError
+from trytond.model.exceptions import AccessError, ValidationError
 
 
 class TelephonyError(ValidationError):
@@ -10,6 +10,14 @@ class TelephonyError(ValidationError):
 
 
 class CallBackError(UserError):
+    pass
+
+
+class CallBackAccessError(AccessError):
+    pass
+
+
+class CallLinkError(AccessError):
     pass
 
 

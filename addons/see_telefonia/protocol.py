@@ -11,7 +11,8 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 
-from .exceptions import CallBackError
+from .call import in_group
+from .exceptions import CallBackAccessError, CallBackError
 
 # A protocol created by an agent this long after the answer of their
 # call is still linked to it
@@ -123,11 +124,14 @@ class Protocol(metaclass=PoolMeta):
     @ModelView.button
     def call_back(cls, protocols):
         """Ask the PBX to call the agent's extension, then the requester
-        (AMI Originate, sent by the connector once)"""
+        (AMI Originate, sent by the connector once)
+
+        Only on one's own protocols; supervisors on any."""
         pool = Pool()
         Agent = pool.get('see.telephony.agent')
         Request = pool.get('see.telephony.originate')
         user = Transaction().user
+        cls.check_call_back(protocols)
         with without_check_access():
             agent = Agent.user_interface(user)
             if not agent:
@@ -149,6 +153,20 @@ class Protocol(metaclass=PoolMeta):
                             agent.server),
                         })
             Request.create(requests)
+
+
+    @classmethod
+    def check_call_back(cls, protocols):
+        "Refuse a call back on another agent's protocol, but to supervisors"
+        user = Transaction().user
+        if not user or in_group('see_atendimento.group_supervisor'):
+            return
+        for protocol in protocols:
+            if protocol.agent and protocol.agent.id != user:
+                raise CallBackAccessError(gettext(
+                        'see_telefonia.msg_call_back_other_agent',
+                        protocol=protocol.rec_name,
+                        agent=protocol.agent.rec_name))
 
 
 def dial_string(phone, server):

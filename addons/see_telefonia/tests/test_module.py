@@ -7,10 +7,14 @@ import shutil
 import tempfile
 import zipfile
 
-from trytond import config
-from trytond.pool import Pool
+from sql import Column
+
+from trytond import backend, config
 from trytond.modules.see_telefonia.call import archive_path, recordings_path
+from trytond.modules.see_telefonia.tests.tools import inbound_call
+from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
 
 
 class SeeTelefoniaTestCase(ModuleTestCase):
@@ -145,6 +149,30 @@ class SeeTelefoniaTestCase(ModuleTestCase):
             self.assertEqual(zip_.read('2024/04/30/1.2.wav'),
                 b'RIFF2024/04/30/b.wav')
         self.assertFalse(os.path.exists(name + '.part'))
+
+    @with_transaction()
+    def test_call_history(self):
+        "Each version of a call the connector stores is in its history"
+        pool = Pool()
+        Call = pool.get('see.call')
+        if backend.name != 'postgresql':
+            self.skipTest("calls are stored on PostgreSQL only")
+        server = self._server()
+        events = inbound_call('1712757600.1', dt.datetime(2024, 4, 10, 14),
+            '81987650001', ivr=10, wait=20, talk=120, agent='1001')
+        # The caller waits in the queue, then the agent answers
+        Call.ingest(server.id, events[:4])
+        Call.ingest(server.id, events[4:])
+
+        call, = Call.search([])
+        history = Call.__table_history__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*history.select(
+                history.disposition, history.talk_seconds,
+                where=history.id == call.id,
+                order_by=[Column(history, '__id').asc]))
+        self.assertEqual(cursor.fetchall(),
+            [('in_progress', None), ('answered', 120)])
 
 
 del ModuleTestCase
