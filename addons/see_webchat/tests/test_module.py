@@ -645,5 +645,20 @@ class SeeWebchatTestCase(ModuleTestCase):
                 ('waiting', Transaction().user), ('active', ana.id),
                 ('survey', ana.id)])
 
+    def test_content_disposition(self):
+        "A file name out of Latin-1 downloads with its UTF-8 name"
+        from trytond.modules.see_webchat.routes import content_disposition
+        self.assertEqual(content_disposition('declaração çã 😀.pdf'),
+            'attachment; filename="declaracao ca _.pdf"; '
+            "filename*=UTF-8''declara%C3%A7%C3%A3o%20%C3%A7%C3%A3%20"
+            '%F0%9F%98%80.pdf')
+        self.assertEqual(content_disposition('a"b\\c/d\r.png'),
+            'attachment; filename="a_b_c_d_.png"; '
+            "filename*=UTF-8''a%22b%5Cc%2Fd%0D.png")
+        self.assertEqual(content_disposition('😀'),
+            'attachment; filename="_"; filename*=UTF-8\'\'%F0%9F%98%80')
+        # The header is Latin-1 on the wire
+        content_disposition('日本語.txt').encode('latin-1')
+
 
 del ModuleTestCase
