@@ -28,9 +28,12 @@ from trytond import backend
 
 from trytond.i18n import gettext
 from trytond.model import (
-    Index, ModelSQL, ModelView, Unique, fields, sequence_ordered)
+    Index, ModelSQL, ModelView, Unique, Workflow, fields, sequence_ordered)
 from trytond.model.exceptions import AccessError
+from trytond.modules.see_atendimento.integrity import ServerReadonly
+from trytond.modules.see_atendimento.protocol import StepWorkflow
 from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
 from trytond.rpc import RPC
 from trytond.transaction import Transaction, without_check_access
 
@@ -105,7 +108,7 @@ def check_agent(user_id=None):
         raise ChatAccessError(gettext('see_webchat.msg_not_agent'))
 
 
-class Agent(ModelSQL, ModelView):
+class Agent(ServerReadonly, ModelSQL, ModelView):
     __string__ = "Webchat Agent"
     __name__ = 'see.chat.agent'
 
@@ -142,7 +145,7 @@ class Agent(ModelSQL, ModelView):
         return _config().agent_limit
 
 
-class Presence(ModelSQL, ModelView):
+class Presence(ServerReadonly, ModelSQL, ModelView):
     __string__ = "Webchat Agent Presence"
     __name__ = 'see.chat.agent.presence'
 
@@ -217,7 +220,7 @@ class Cron(metaclass=PoolMeta):
                 ])
 
 
-class AddressRate(ModelSQL):
+class AddressRate(ServerReadonly, ModelSQL):
     """Requests of a network address per minute, shared by every process
     serving the webchat (the per-address limit)"""
     __string__ = "Webchat Address Rate"
@@ -291,7 +294,8 @@ class AddressRate(ModelSQL):
                 where=table.minute < int(time.time() // 60) - 1))
 
 
-class StandardReply(sequence_ordered(), ModelSQL, ModelView):
+class StandardReply(
+        ServerReadonly, sequence_ordered(), ModelSQL, ModelView):
     __string__ = "Webchat Standard Reply"
     __name__ = 'see.chat.reply'
 
@@ -308,10 +312,21 @@ class StandardReply(sequence_ordered(), ModelSQL, ModelView):
         return True
 
 
-class Session(ModelSQL, ModelView):
+class Session(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
+    """A conversation moves only through its transitions (`activate`,
+    `conclude`, `close`, `abandon`), run by the chat: the citizen's routes,
+    the agent's console and the scheduled tasks. Every field is read-only
+    for a user: what Annex A counts (dates, interactions, the conclusion
+    flags) is written by the chat only."""
     __string__ = "Webchat Conversation"
     __name__ = 'see.chat.session'
     _rec_name = 'requester_name'
+    # Who changed what and when: the auditor reads the revisions. Tryton's
+    # model log would only repeat them; the presence of the citizen and the
+    # count of interactions are updated in SQL, off the history (the
+    # messages are the record of those)
+    _history = True
+    _log = False
 
     token_hash = fields.Char("Access Hash", readonly=True, required=True)
     expire_date = fields.DateTime("Access Expires", readonly=True,
@@ -397,6 +412,18 @@ class Session(ModelSQL, ModelView):
                     (t.start_date, Index.Range())),
                 })
         cls._order = [('start_date', 'DESC'), ('id', 'DESC')]
+        cls._transitions |= {
+            ('waiting', 'active'),
+            ('waiting', 'abandoned'),
+            ('active', 'survey'),
+            ('survey', 'closed'),
+            }
+        cls._buttons.update({
+                'accept': {
+                    'invisible': Eval('state') != 'waiting',
+                    'depends': ['state'],
+                    },
+                })
         cls.__rpc__.update({
                 'agent_accept': RPC(readonly=False, instantiate=0),
                 'agent_send': RPC(readonly=False, instantiate=0),
@@ -788,7 +815,7 @@ class Session(ModelSQL, ModelView):
                 ('citizen_seen', '<', now - config.citizen_timeout),
                 [('citizen_seen', '=', None),
                     ('start_date', '<', now - config.citizen_timeout)],
-                ], 'abandoned', 'see_webchat.msg_abandoned')
+                ], cls.abandon, 'see_webchat.msg_abandoned')
         if sessions:
             notify.publish(notify.QUEUE_CHANNEL, notify.POSITION_CHANNEL)
         return sessions
@@ -803,18 +830,15 @@ class Session(ModelSQL, ModelView):
         sessions = cls._end_stale('survey', [
                 ('end_date', '<', now - config.survey_wait),
                 ('expire_date', '<=', now),
-                ], 'closed', 'see_webchat.msg_survey_unanswered')
+                ], cls.close, 'see_webchat.msg_survey_unanswered')
         notify.publish(*{notify.agent_channel(s.agent.id)
                 for s in sessions if s.agent})
         return sessions
 
     @classmethod
-    def _end_stale(cls, state, conditions, new_state, message_id):
-        """Move to new_state the conversations in state matching any of
-        conditions, telling the citizen with message_id; return them"""
-        pool = Pool()
-        Message = pool.get('see.chat.message')
-        now = dt.datetime.now()
+    def _end_stale(cls, state, conditions, transition, message_id):
+        """Move through transition the conversations in state matching any
+        of conditions, telling the citizen with message_id; return them"""
         with without_check_access():
             sessions = cls.search([
                     ('state', '=', state),
@@ -826,13 +850,79 @@ class Session(ModelSQL, ModelView):
             # Those a citizen or an agent moved meanwhile are left alone
             sessions = [s for s in cls.browse([s.id for s in sessions])
                 if s.state == state]
-            for session in sessions:
-                session.state = new_state
-                session.end_date = session.end_date or now
-            cls.save(sessions)
-            for session in sessions:
-                Message.post(session, 'system', 'notice', gettext(message_id))
+            transition(sessions, notice=gettext(message_id))
         return sessions
+
+    # Transitions: the only writers of the state, run by the chat without
+    # the user's access check (the fields are read-only for every user)
+
+    @classmethod
+    def _end(cls, sessions, state, notice=None):
+        "End the conversations in state; tell the citizen notice"
+        Message = Pool().get('see.chat.message')
+        now = dt.datetime.now()
+        for session in sessions:
+            session.state = state
+            session.end_date = session.end_date or now
+        cls.save(sessions)
+        if notice:
+            for session in sessions:
+                Message.post(session, 'system', 'notice', notice)
+
+    @classmethod
+    @Workflow.transition('abandoned')
+    def abandon(cls, sessions, notice=None):
+        "The conversations left the queue without an agent"
+        cls._end(sessions, 'abandoned', notice)
+
+    @classmethod
+    @Workflow.transition('closed')
+    def close(cls, sessions, notice=None):
+        "The quality question was answered, or will not be"
+        cls._end(sessions, 'closed', notice)
+
+    @classmethod
+    @Workflow.transition('active')
+    def activate(cls, sessions, user_id):
+        """The agent user_id takes the waiting conversations: each gets its
+        protocol of channel webchat, in attendance"""
+        Protocol = Pool().get('see.protocol')
+        now = dt.datetime.now()
+        protocols = Protocol.create([{
+                    'channel': 'webchat',
+                    'requester_name': s.requester_name,
+                    'requester_phone': s.requester_phone,
+                    'requester_cpf': s.requester_cpf,
+                    'service': s.service.id,
+                    'start_date': s.start_date,
+                    'state': 'attending',
+                    } for s in sessions])
+        for session, protocol in zip(sessions, protocols):
+            session.protocol = protocol
+            session.agent = user_id or None
+            session.accept_date = now
+            session.state = 'active'
+        cls.save(sessions)
+
+    @classmethod
+    @Workflow.transition('survey')
+    def conclude(cls, sessions, awaiting_see=False):
+        """The agent ended the conversations (closed or escalated to
+        SEE-PE): Annex A 5.1 is decided and the quality question asked"""
+        Message = Pool().get('see.chat.message')
+        config = _config()
+        now = dt.datetime.now()
+        deadline = dt.timedelta(hours=config.concluded_hours)
+        for session in sessions:
+            session.end_date = now
+            session.concluded_in_time = (
+                now - session.start_date <= deadline)
+            session.awaiting_see = awaiting_see
+            session.state = 'survey'
+        cls.save(sessions)
+        for session in sessions:
+            Message.post(session, 'system', 'quality',
+                gettext('see_webchat.msg_quality_question'))
 
     def answer_survey(self, score):
         pool = Pool()
@@ -855,16 +945,14 @@ class Session(ModelSQL, ModelView):
                 Protocol.set_survey([protocol], score)
                 if protocol.state == 'resolved':
                     Protocol.close([protocol])
-            self.state = 'closed'
-            self.save()
+            self.close([self])
         self.publish()
 
     def citizen_leave(self):
         "The citizen gives up while waiting"
         if self.state == 'waiting':
-            self.state = 'abandoned'
-            self.end_date = dt.datetime.now()
-            self.save()
+            with without_check_access():
+                self.abandon([self])
             self.publish(left_queue=True)
         elif self.state == 'active':
             Message = Pool().get('see.chat.message')
@@ -939,13 +1027,19 @@ class Session(ModelSQL, ModelView):
                         session=session.rec_name))
 
     @classmethod
+    @ModelView.button_action('see_webchat.act_console')
+    def accept(cls, sessions):
+        """Accept from the web client's list of conversations, as the
+        console does, and open the console where they are attended"""
+        cls.agent_accept(sessions)
+
+    @classmethod
     def agent_accept(cls, sessions):
         """The agent takes the conversations; each gets its protocol
 
         Refused at once, before waiting for a lock, when another agent
         took them already."""
         pool = Pool()
-        Protocol = pool.get('see.protocol')
         Message = pool.get('see.chat.message')
         User = pool.get('res.user')
         check_agent()
@@ -954,24 +1048,9 @@ class Session(ModelSQL, ModelView):
         sessions = cls._lock_fresh(sessions)
         cls._check_waiting(sessions)
         cls._check_limit(user_id, len(sessions))
-        now = dt.datetime.now()
         with without_check_access():
             agent_name = User(user_id).rec_name if user_id else ''
-            for session in sessions:
-                protocol, = Protocol.create([{
-                            'channel': 'webchat',
-                            'requester_name': session.requester_name,
-                            'requester_phone': session.requester_phone,
-                            'requester_cpf': session.requester_cpf,
-                            'service': session.service.id,
-                            'start_date': session.start_date,
-                            'state': 'attending',
-                            }])
-                session.protocol = protocol
-                session.agent = user_id or None
-                session.accept_date = now
-                session.state = 'active'
-            cls.save(sessions)
+            cls.activate(sessions, user_id)
             for session in sessions:
                 Message.post(session, 'system', 'notice', gettext(
                         'see_webchat.msg_accepted', agent=agent_name,
@@ -995,8 +1074,12 @@ class Session(ModelSQL, ModelView):
         text = (text or '').strip()
         kb = None
         if article:
+            try:
+                article = int(article)
+            except (TypeError, ValueError):
+                raise ChatError(gettext('see_webchat.msg_article_unknown'))
             articles = Article.search([
-                    ('id', '=', int(article)),
+                    ('id', '=', article),
                     ('state', '=', 'published'),
                     ], limit=1)
             if not articles:
@@ -1061,25 +1144,6 @@ class Session(ModelSQL, ModelView):
         return [s.id for s in sessions]
 
     @classmethod
-    def _conclude(cls, sessions, awaiting_see=False):
-        pool = Pool()
-        Message = pool.get('see.chat.message')
-        config = _config()
-        now = dt.datetime.now()
-        deadline = dt.timedelta(hours=config.concluded_hours)
-        with without_check_access():
-            for session in sessions:
-                session.end_date = now
-                session.concluded_in_time = (
-                    now - session.start_date <= deadline)
-                session.awaiting_see = awaiting_see
-                session.state = 'survey'
-            cls.save(sessions)
-            for session in sessions:
-                Message.post(session, 'system', 'quality',
-                    gettext('see_webchat.msg_quality_question'))
-
-    @classmethod
     def _classification(cls, classification):
         pool = Pool()
         Classification = pool.get('see.classification')
@@ -1129,7 +1193,7 @@ class Session(ModelSQL, ModelView):
                         number=protocol.number))
                 Protocol.log_event([protocol], 'escalate',
                     gettext('see_webchat.msg_escalated_told'))
-        cls._conclude(sessions, awaiting_see=True)
+            cls.conclude(sessions, awaiting_see=True)
         return [s.id for s in sessions]
 
     @classmethod
@@ -1152,11 +1216,11 @@ class Session(ModelSQL, ModelView):
                             or classification.rec_name),
                         })
                 Protocol.resolve([protocol])
-        cls._conclude(sessions)
+            cls.conclude(sessions)
         return [s.id for s in sessions]
 
 
-class Message(ModelSQL, ModelView):
+class Message(ServerReadonly, ModelSQL, ModelView):
     __string__ = "Webchat Message"
     __name__ = 'see.chat.message'
 

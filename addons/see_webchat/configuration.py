@@ -5,12 +5,13 @@ import datetime as dt
 
 from trytond.cache import Cache
 from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
+from trytond.modules.see_atendimento.integrity import ServerReadonly
 from trytond.transaction import without_check_access
 
 DEFAULT_ATTACHMENT_TYPES = 'image/png image/jpeg application/pdf'
 
 
-class Configuration(ModelSingleton, ModelSQL, ModelView):
+class Configuration(ServerReadonly, ModelSingleton, ModelSQL, ModelView):
     __string__ = "Webchat Configuration"
     __name__ = 'see.chat.configuration'
     # Every page's poll reads the settings: kept between requests until a

@@ -31,3 +31,7 @@ class MessageSizeError(ChatError):
 
 class AttachmentError(ChatError):
     pass
+
+
+class NotFoundError(ChatError):
+    "The conversation or message asked for does not exist"

@@ -18,6 +18,7 @@ from sql.conditionals import Case
 from sql.functions import CurrentDate, Extract, Function
 
 from trytond.model import ModelSQL, ModelView, fields
+from trytond.modules.see_atendimento.integrity import ServerReadonly
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -48,7 +49,7 @@ class FiguresContext(ModelView):
         return dt.date.today()
 
 
-class Figures(ModelSQL, ModelView):
+class Figures(ServerReadonly, ModelSQL, ModelView):
     __string__ = "Webchat Figures"
     __name__ = 'see.chat.figures'
 

@@ -18,27 +18,36 @@ it runs as that user with ``_check_access``, so groups, access rights and
 record rules apply.
 
 New messages are delivered by long polling (see notify.py).
+
+Every answer of the API is JSON, errors included: a user error with its
+Portuguese message and the status that fits it (404 for what does not
+exist, an id beyond the database's range too; 403 for access), anything
+unexpected as a 500 whose text says what to do, never the exception's.
 """
 import functools
 import json
 import logging
 import os
+import unicodedata
+import urllib.parse
 
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from trytond.exceptions import UserError, UserWarning
+from trytond import backend
+from trytond.exceptions import UserError
 from trytond.i18n import gettext
+from trytond.model.exceptions import AccessError
+from trytond.model.modelview import AccessButtonError
 from trytond.modules.see_atendimento import web
 from trytond.protocols.wrappers import (
-    HTTPStatus, Response, abort, set_max_request_size, with_pool,
-    with_transaction)
+    HTTPStatus, Response, set_max_request_size, with_pool, with_transaction)
 from trytond.transaction import Transaction, without_check_access
 from trytond.wsgi import app
 
 from . import notify
 from .exceptions import (
-    AttachmentError, ChatAccessError, MessageSizeError, RateLimitError,
-    TokenError)
+    AttachmentError, ChatAccessError, ChatValidationError, MessageSizeError,
+    NotFoundError, RateLimitError, TokenError)
 
 logger = logging.getLogger(__name__)
 
@@ -56,17 +65,18 @@ JSON_HEADERS = {
     'Cache-Control': 'no-store',
     'X-Content-Type-Options': 'nosniff',
     }
+# Ids are INTEGER columns: a larger one names no record (and SQLite, the
+# demo, cannot even compare it)
+MAX_ID = 2 ** 31 - 1
 
 
 def _json(data, status=HTTPStatus.OK):
     return web.json_response(data, status, JSON_HEADERS)
 
 
-def _error(error, status=HTTPStatus.BAD_REQUEST):
-    return web.error_response(error, status, JSON_HEADERS)
-
-
 def _status_of(error):
+    if isinstance(error, NotFoundError):
+        return HTTPStatus.NOT_FOUND
     if isinstance(error, TokenError):
         return HTTPStatus.FORBIDDEN
     if isinstance(error, RateLimitError):
@@ -75,12 +85,79 @@ def _status_of(error):
         return HTTPStatus.REQUEST_ENTITY_TOO_LARGE
     if isinstance(error, AttachmentError):
         return HTTPStatus.UNSUPPORTED_MEDIA_TYPE
-    if isinstance(error, ChatAccessError):
+    # Tryton's access rights and record rules, the read-only fields, the
+    # buttons of other groups and the chat's own checks
+    if isinstance(error, (AccessError, AccessButtonError)):
         return HTTPStatus.FORBIDDEN
     return HTTPStatus.BAD_REQUEST
 
 
-json_errors = web.json_errors(_status_of, JSON_HEADERS)
+_user_errors = web.json_errors(_status_of, JSON_HEADERS)
+
+
+def _failure(pool, message_id, status):
+    "The JSON of an unexpected failure: what to do, not what went wrong"
+    try:
+        message = _run(pool, lambda: gettext(message_id))
+    except Exception:
+        # Not even the database answers: the English text of the message
+        message = ("The server could not answer this request. Try again "
+            "in a moment.")
+    return _json({'error': {
+                'type': 'ServerError', 'message': message,
+                'description': ''}}, status=status)
+
+
+def json_errors(func):
+    """Return user errors as JSON with their status and any other failure
+    as a JSON 500 (503 when the database is busy) without its text, which
+    goes to the log only"""
+    func = _user_errors(func)
+
+    @functools.wraps(func)
+    def wrapper(request, pool, *args, **kwargs):
+        try:
+            return func(request, pool, *args, **kwargs)
+        except HTTPException:
+            raise
+        except backend.DatabaseOperationalError:
+            logger.info("webchat request %s failed", request.path,
+                exc_info=True)
+            return _failure(pool, 'see_webchat.msg_server_busy',
+                HTTPStatus.SERVICE_UNAVAILABLE)
+        except Exception:
+            logger.exception("webchat request %s failed", request.path)
+            return _failure(pool, 'see_webchat.msg_server_error',
+                HTTPStatus.INTERNAL_SERVER_ERROR)
+    return wrapper
+
+
+def _not_found():
+    return NotFoundError(gettext('see_webchat.msg_not_found'))
+
+
+def check_ids(*ids):
+    """Refuse as not found an id beyond what the database stores (in a
+    transaction, for the message's language)"""
+    for value in ids:
+        if value is not None and not 0 <= value <= MAX_ID:
+            raise _not_found()
+
+
+def _number(value):
+    "The integer of a JSON value or None"
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+def check_body_ids(data, *names):
+    """Refuse as not found the ids of the JSON body data beyond what the
+    database stores; the methods called validate the others"""
+    check_ids(*(_number(data.get(n)) for n in names))
 
 
 def _body(request):
@@ -199,6 +276,7 @@ def citizen_open(request, pool):
     "Start a conversation: {name, phone, cpf, service, consent}"
     Session = pool.get('see.chat.session')
     data = _body(request)
+    check_body_ids(data, 'service')
     session, token = Session.open(data, address=request.remote_addr)
     return _json({
             'id': session.id,
@@ -210,6 +288,7 @@ def citizen_open(request, pool):
 def _citizen_snapshot(pool, session_id, token, after):
     Session = pool.get('see.chat.session')
     Message = pool.get('see.chat.message')
+    check_ids(session_id, after)
     session = Session.from_token(session_id, token)
     messages = Message.search([
             ('session', '=', session.id),
@@ -236,6 +315,7 @@ def _citizen_snapshot(pool, session_id, token, after):
 @app.route('/<database_name>/see_webchat/api/sessions/<int:session_id>',
     methods={'GET'})
 @with_pool
+@json_errors
 def citizen_poll(request, pool, session_id):
     """New messages after ?after=ID; with ?wait=S and &v=VERSION, wait up to
     S seconds for something new"""
@@ -268,15 +348,12 @@ def citizen_poll(request, pool, session_id):
             return data
         return snapshot()
     channels = [notify.session_channel(session_id), notify.POSITION_CHANNEL]
-    try:
-        data = notify.long_poll(pool.database_name, channels, snapshot,
-            lambda: limits['wait'], changed, refresh=refresh)
-        if limits.get('seen'):
-            # Autocommit: never in conflict with a change of the session
-            _run(pool, lambda: pool.get('see.chat.session').citizen_seen_now(
-                    session_id), readonly=False, autocommit=True)
-    except (UserError, UserWarning) as e:
-        return _error(e, _status_of(e))
+    data = notify.long_poll(pool.database_name, channels, snapshot,
+        lambda: limits['wait'], changed, refresh=refresh)
+    if limits.get('seen'):
+        # Autocommit: never in conflict with a change of the session
+        _run(pool, lambda: pool.get('see.chat.session').citizen_seen_now(
+                session_id), readonly=False, autocommit=True)
     return _json(data)
 
 
@@ -291,6 +368,7 @@ def citizen_poll(request, pool, session_id):
 def citizen_send(request, pool, session_id):
     "A message of the citizen: {text, client_id, attachment: {name, type, data}}"
     Session = pool.get('see.chat.session')
+    check_ids(session_id)
     session = Session.from_token(session_id, _token(request))
     data = _body(request)
     text = data.get('text')
@@ -312,6 +390,7 @@ def citizen_send(request, pool, session_id):
 def citizen_survey(request, pool, session_id):
     "The answer to the quality question: {score}"
     Session = pool.get('see.chat.session')
+    check_ids(session_id)
     session = Session.from_token(session_id, _token(request))
     data = _body(request)
     session.answer_survey(data.get('score'))
@@ -326,18 +405,41 @@ def citizen_survey(request, pool, session_id):
 @with_transaction()
 def citizen_leave(request, pool, session_id):
     Session = pool.get('see.chat.session')
+    check_ids(session_id)
     session = Session.from_token(session_id, _token(request))
     session.citizen_leave()
     return _json({'state': session.state})
 
 
+def content_disposition(filename):
+    """The Content-Disposition of a download of filename (RFC 6266): an
+    ASCII fallback for old clients and the exact name in UTF-8 (RFC 8187)
+
+    A header is Latin-1 on the wire: a name out of it given as is fails
+    the response."""
+    fallback = []
+    for char in filename:
+        if char.isascii():
+            ascii_ = char
+        else:
+            # Accented letters keep their base letter: ç -> c, ã -> a
+            ascii_ = unicodedata.normalize('NFKD', char).encode(
+                'ascii', 'ignore').decode('ascii')
+        if not ascii_ or not ascii_.isprintable() or ascii_ in '"\\/':
+            ascii_ = '_'
+        fallback.append(ascii_)
+    fallback = ''.join(fallback).strip() or 'anexo'
+    return 'attachment; filename="%s"; filename*=UTF-8\'\'%s' % (
+        fallback, urllib.parse.quote(filename, safe=''))
+
+
 def _attachment_response(message):
     if not message.attachment_name:
-        abort(HTTPStatus.NOT_FOUND)
+        raise _not_found()
     response = Response(message.attachment,
         mimetype=message.attachment_type or 'application/octet-stream')
-    response.headers['Content-Disposition'] = 'attachment; filename="%s"' % (
-        message.attachment_name.replace('"', '').replace('\\', ''))
+    response.headers['Content-Disposition'] = content_disposition(
+        message.attachment_name)
     response.headers['X-Content-Type-Options'] = 'nosniff'
     response.headers['Content-Security-Policy'] = "default-src 'none'"
     response.headers['Cache-Control'] = 'no-store'
@@ -352,11 +454,12 @@ def _attachment_response(message):
 def citizen_attachment(request, pool, session_id, message_id):
     Session = pool.get('see.chat.session')
     Message = pool.get('see.chat.message')
+    check_ids(session_id, message_id)
     session = Session.from_token(session_id, _token(request))
     messages = Message.search([
             ('session', '=', session.id), ('id', '=', message_id)])
     if not messages:
-        abort(HTTPStatus.NOT_FOUND)
+        raise _not_found()
     return _attachment_response(messages[0])
 
 
@@ -497,7 +600,7 @@ def _cursors(value):
     cursors = {}
     for part in value.split(','):
         session, _, message = part.partition(':')
-        if session.strip().isdigit() and message.strip().isdigit():
+        if session.strip().isdecimal() and message.strip().isdecimal():
             cursors[int(session)] = int(message)
     return cursors
 
@@ -505,6 +608,7 @@ def _cursors(value):
 @app.route('/<database_name>/see_webchat/agent/state', methods={'GET'})
 @app.auth_required
 @with_pool
+@json_errors
 def agent_state(request, pool):
     """The queue, the agent's conversations and their messages after the
     ?after=SESSION:MESSAGE,... cursors; with ?wait=S and &v=VERSION, wait
@@ -516,7 +620,7 @@ def agent_state(request, pool):
     requested = request.args.get('wait', 0, type=int) or 0
     loaded = set()
     for value in request.args.get('loaded', '').split(','):
-        if value.strip().isdigit():
+        if value.strip().isdecimal():
             loaded.add(int(value))
     context = {'_check_access': True}
     limits = {}
@@ -527,6 +631,7 @@ def agent_state(request, pool):
         def read():
             with web.user_context(pool):
                 if first:
+                    check_ids(*after, *after.values(), *loaded)
                     config = pool.get('see.chat.configuration').settings()
                     limits['wait'] = max(
                         0, min(requested, config.poll_timeout))
@@ -553,23 +658,22 @@ def agent_state(request, pool):
     def changed(data):
         return data['messages'] or data['version'] != known
     channels = [notify.agent_channel(user_id), notify.QUEUE_CHANNEL]
-    try:
-        data = notify.long_poll(pool.database_name, channels, snapshot,
-            lambda: limits['wait'], changed, refresh=refresh)
-    except (UserError, UserWarning) as e:
-        return _error(e, _status_of(e))
+    data = notify.long_poll(pool.database_name, channels, snapshot,
+        lambda: limits['wait'], changed, refresh=refresh)
     return _json(data)
 
 
 def _agent_session(pool, data):
+    "The conversation of the action, as the agent's rights let it be seen"
     Session = pool.get('see.chat.session')
-    try:
-        session_id = int(data.get('session'))
-    except (TypeError, ValueError):
-        abort(HTTPStatus.BAD_REQUEST)
+    session_id = _number(data.get('session'))
+    if session_id is None:
+        raise ChatValidationError(gettext('see_webchat.msg_request_invalid'))
+    check_ids(session_id)
+    check_body_ids(data, 'article', 'classification', 'agent')
     sessions = Session.search([('id', '=', session_id)])
     if not sessions:
-        abort(HTTPStatus.NOT_FOUND)
+        raise _not_found()
     return sessions
 
 
@@ -649,6 +753,7 @@ def agent_kb(request, pool):
     with web.user_context(pool):
         text = request.args.get('q', '')[:200]
         service = request.args.get('service', type=int)
+        check_ids(service)
         articles = Article.find(text, service=service, limit=10)
         return _json({'articles': [{
                         'id': a.id, 'title': a.title, 'body': a.body,
@@ -663,7 +768,9 @@ def agent_kb(request, pool):
 @with_transaction(user='request', context=dict(_check_access=True))
 def agent_attachment(request, pool, message_id):
     Message = pool.get('see.chat.message')
-    messages = Message.search([('id', '=', message_id)])
-    if not messages:
-        abort(HTTPStatus.NOT_FOUND)
-    return _attachment_response(messages[0])
+    with web.user_context(pool):
+        check_ids(message_id)
+        messages = Message.search([('id', '=', message_id)])
+        if not messages:
+            raise _not_found()
+        return _attachment_response(messages[0])

@@ -138,3 +138,51 @@ class Agent:
 
     def action(self, name, **body):
         return self.call('POST', name, body)
+
+
+class RpcError(Exception):
+    """A refusal of the JSON-RPC API: args are Tryton's error, the name of
+    the exception and its arguments (message, description...)"""
+
+    @property
+    def message(self):
+        if len(self.args) > 1 and isinstance(self.args[1], list):
+            return self.args[1][0] if self.args[1] else ''
+        return self.args[0] if self.args else ''
+
+
+class Rpc:
+    "The JSON-RPC API as a logged-in user, as the web client calls it"
+
+    def __init__(self, server, login, password, language='pt'):
+        self.url = server.rpc_url
+        self.language = language
+        self.auth = None
+        user_id, session = self._post('common.db.login',
+            [login, {'password': password}, language])[:2]
+        self.user_id = user_id
+        self.auth = 'Session ' + base64.b64encode(
+            f'{login}:{user_id}:{session}'.encode()).decode()
+
+    def _post(self, method, params):
+        headers = {'Content-Type': 'application/json'}
+        if self.auth:
+            headers['Authorization'] = self.auth
+        request = urllib.request.Request(self.url, method='POST',
+            headers=headers, data=json.dumps({
+                    'id': 1, 'method': method, 'params': params}).encode())
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                data = json.loads(response.read())
+        except urllib.error.HTTPError as e:
+            # A method that is no RPC method, say
+            raise RpcError(f'HTTP {e.code}')
+        if data.get('error'):
+            error = data['error']
+            raise RpcError(*(error if isinstance(error, list) else [error]))
+        return data['result']
+
+    def __call__(self, method, *params, context=None):
+        "Call model.MODEL.METHOD with params and the user's context"
+        context = dict(context or {}, language=self.language)
+        return self._post(method, [*params, context])

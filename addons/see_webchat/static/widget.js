@@ -455,7 +455,8 @@
                     return;
                 }
                 poll();
-            } else if (result.status === 403) {
+            } else if (result.status === 403 || result.status === 404) {
+                // The access expired or the conversation is not there
                 showAlert(errorText(result));
                 $('composer').hidden = true;
                 $('survey').hidden = true;

@@ -4,6 +4,9 @@
 import datetime as dt
 import re
 
+from sql import Column
+from sql.conditionals import Coalesce
+
 from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.modules.see_webchat.chat import annex_a_status
@@ -556,6 +559,106 @@ class SeeWebchatTestCase(ModuleTestCase):
                         Figures.search([])
                 else:
                     Figures.search([])
+
+    @with_transaction()
+    def test_workflow(self):
+        """The state moves only through the transitions; every field is
+        refused on a direct write, even with write access granted"""
+        pool = Pool()
+        Session = pool.get('see.chat.session')
+        Message = pool.get('see.chat.message')
+        ModelAccess = pool.get('ir.model.access')
+        _, service, _, _ = _catalog()
+        ana = _user('ana', 'see_atendimento.group_agent')
+        auditor = _user('auditor', 'see_atendimento.group_auditor')
+        session, _ = self._open(service)
+        self.assertEqual(Session._transitions, {
+                ('waiting', 'active'), ('waiting', 'abandoned'),
+                ('active', 'survey'), ('survey', 'closed')})
+        # A transition from another state does nothing
+        Session.conclude([session])
+        self.assertEqual(Session(session.id).state, 'waiting')
+
+        # Write access granted by mistake: the fields stay read-only
+        ModelAccess.create([{
+                    'model': 'see.chat.session', 'group': _group(
+                        'see_atendimento.group_agent'),
+                    'perm_read': True, 'perm_write': True}])
+        with Transaction().set_user(ana.id), \
+                Transaction().set_context(_check_access=True):
+            for name, value in [
+                    ('state', 'closed'),
+                    ('end_date', dt.datetime(2020, 1, 1)),
+                    ('start_date', dt.datetime(2020, 1, 1)),
+                    ('interaction_count', 99),
+                    ('awaiting_see', True),
+                    ('concluded_in_time', True),
+                    ('agent', ana.id),
+                    ]:
+                with self.subTest(field=name):
+                    with self.assertRaisesRegex(AccessError, re.escape(
+                                Session.__names__(field=name)['field'])):
+                        Session.write([Session(session.id)], {name: value})
+            with self.assertRaises(AccessError):
+                Message.create([{'session': session.id,
+                            'author_type': 'agent', 'kind': 'text',
+                            'text': "forjada"}])
+        session = Session(session.id)
+        self.assertEqual(session.state, 'waiting')
+        self.assertEqual(session.interaction_count, 2)
+        self.assertFalse(session.awaiting_see)
+
+        # The button of the web client: agents only, then the console
+        with Transaction().set_user(auditor.id), \
+                Transaction().set_context(_check_access=True):
+            with self.assertRaises(UserError):
+                Session.accept([Session(session.id)])
+        with Transaction().set_user(ana.id), \
+                Transaction().set_context(_check_access=True):
+            action = Session.accept([Session(session.id)])
+        self.assertEqual(action, pool.get('ir.action').get_action_id(
+                _group('see_webchat.act_console')))
+        session = Session(session.id)
+        self.assertEqual(session.state, 'active')
+        self.assertEqual(session.agent, ana)
+
+    @with_transaction()
+    def test_history(self):
+        "Each change of a conversation is kept with who made it"
+        pool = Pool()
+        Session = pool.get('see.chat.session')
+        _, service, _, classifications = _catalog()
+        ana = _user('ana', 'see_atendimento.group_agent')
+        session, _ = self._open(service)
+        with Transaction().set_user(ana.id), \
+                Transaction().set_context(_check_access=True):
+            Session.agent_accept([session])
+            Session.agent_close([Session(session.id)],
+                classifications['PADRAO'].id)
+        table = Session.__table_history__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.select(table.state,
+                Coalesce(table.write_uid, table.create_uid),
+                where=table.id == session.id,
+                order_by=[Column(table, '__id').asc]))
+        self.assertEqual(list(cursor), [
+                ('waiting', Transaction().user), ('active', ana.id),
+                ('survey', ana.id)])
+
+    def test_content_disposition(self):
+        "A file name out of Latin-1 downloads with its UTF-8 name"
+        from trytond.modules.see_webchat.routes import content_disposition
+        self.assertEqual(content_disposition('declaração çã 😀.pdf'),
+            'attachment; filename="declaracao ca _.pdf"; '
+            "filename*=UTF-8''declara%C3%A7%C3%A3o%20%C3%A7%C3%A3%20"
+            '%F0%9F%98%80.pdf')
+        self.assertEqual(content_disposition('a"b\\c/d\r.png'),
+            'attachment; filename="a_b_c_d_.png"; '
+            "filename*=UTF-8''a%22b%5Cc%2Fd%0D.png")
+        self.assertEqual(content_disposition('😀'),
+            'attachment; filename="_"; filename*=UTF-8\'\'%F0%9F%98%80')
+        # The header is Latin-1 on the wire
+        content_disposition('日本語.txt').encode('latin-1')
 
 
 del ModuleTestCase
