@@ -166,7 +166,8 @@ class Ticket(ServerReadonly, Workflow, ModelSQL, ModelView):
         "ticket is called before the others.")
     issue_date = fields.DateTime("Issued", readonly=True)
     issued_by = fields.Many2One('res.user', "Issued By", readonly=True)
-    arrival = fields.DateTime(
+    # A timestamp: tickets issued in the same second keep their order
+    arrival = fields.Timestamp(
         "Place in the Queue", readonly=True,
         help="The time that orders the ticket in its queue: its issue, kept "
         "through transfers and suspensions.")
