@@ -440,6 +440,18 @@ class Ticket(ServerReadonly, Workflow, ModelSQL, ModelView):
 
     @classmethod
     def _check_desk_free(cls, desk):
+        """Refuse to call at a desk that is still with a ticket
+
+        The desk's row is written first: two calls at the same desk at once
+        (a double click, two clients) are serialized, the later failing, to
+        be retried by the dispatcher, and then seeing the desk busy."""
+        pool = Pool()
+        Desk = pool.get('see.site.desk')
+        table = Desk.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.update(
+                [table.write_date], [table.write_date],
+                where=table.id == desk.id))
         busy = cls.search([
                 ('desk', '=', desk.id),
                 ('state', 'in', list(AT_DESK_STATES)),
@@ -489,7 +501,12 @@ class Ticket(ServerReadonly, Workflow, ModelSQL, ModelView):
 
     @classmethod
     def call_next_at(cls, desk):
-        "Call at desk the next ticket of its queue by the site's rule"
+        """Call at desk the next ticket of its queue by the site's rule
+
+        Two desks calling at once may pick the same ticket: the later write
+        of its row fails and the dispatcher retries the call, which then
+        picks the next one. Their ratio counts see the calls committed
+        before them."""
         desk.check_on_duty()
         cls._check_desk_free(desk)
         site = desk.site
@@ -620,14 +637,10 @@ class Ticket(ServerReadonly, Workflow, ModelSQL, ModelView):
         """The citizen came back: the ticket waits again, reserved for its
         desk, with its place in the queue"""
         for ticket in tickets:
-            if ticket.state != 'suspended':
-                continue
             ticket.target_desk = ticket.desk
             ticket.desk = None
             ticket.call_count = 0
-        cls._save_step(
-            [t for t in tickets if t.state == 'suspended'], 'waiting',
-            'resume')
+        cls._save_step(tickets, 'waiting', 'resume')
 
     @classmethod
     @ModelView.button

@@ -5,7 +5,8 @@ import datetime as dt
 import unittest
 
 from trytond import backend
-from trytond.modules.see_presencial.exceptions import TicketValidationError
+from trytond.modules.see_presencial.exceptions import (
+    TicketError, TicketValidationError)
 from trytond.modules.see_presencial.queue_rule import (
     Candidate, order_queue, pick_next)
 from trytond.pool import Pool
@@ -213,6 +214,56 @@ class SeePresencialTestCase(ModuleTestCase):
                 retried.commit()
         finally:
             with transaction.new_transaction() as cleanup:
+                Site.delete([Site(ids[0])])
+                Service.delete(Service.search([('unit', '=', ids[2])]))
+                Unit.delete([Unit(ids[2])])
+                cleanup.commit()
+
+    @unittest.skipUnless(backend.name == 'postgresql',
+        "SQLite serializes every writer")
+    @with_transaction()
+    def test_desk_calls_serialized(self):
+        """Test two calls at the same desk at once never leave two tickets
+        called there: the later fails, to be retried, and finds it busy"""
+        pool = Pool()
+        Site = pool.get('see.site')
+        Service = pool.get('see.service')
+        Unit = pool.get('see.unit')
+        Desk = pool.get('see.site.desk')
+        Ticket = pool.get('see.ticket')
+        transaction = Transaction()
+        with transaction.new_transaction() as setup:
+            site, enrolment, _ = self._site('DUP')
+            desk, = Desk.create([{
+                        'site': site.id, 'name': "Guichê 1",
+                        'services': [('add', [enrolment.id])],
+                        'agents': [('add', [transaction.user])],
+                        }])
+            Ticket.create([{'site': site.id, 'service': enrolment.id}] * 2)
+            ids = site.id, desk.id, enrolment.unit.id
+            setup.commit()
+        try:
+            with transaction.new_transaction() as later:
+                # Its snapshot is taken before the other call commits
+                Ticket.search([])
+                with transaction.new_transaction() as earlier:
+                    called = Ticket.call_next_at(Desk(ids[1]))
+                    self.assertEqual(called.number, 'MAT-001')
+                    earlier.commit()
+                with self.assertRaises(backend.DatabaseOperationalError):
+                    Ticket.call_next_at(Desk(ids[1]))
+                later.rollback()
+            with transaction.new_transaction() as retried:
+                with self.assertRaises(TicketError):
+                    Ticket.call_next_at(Desk(ids[1]))
+                self.assertEqual(
+                    [t.state for t in Ticket.search(
+                            [('site', '=', ids[0])],
+                            order=[('number', 'ASC')])],
+                    ['called', 'waiting'])
+        finally:
+            with transaction.new_transaction() as cleanup:
+                Ticket.delete(Ticket.search([('site', '=', ids[0])]))
                 Site.delete([Site(ids[0])])
                 Service.delete(Service.search([('unit', '=', ids[2])]))
                 Unit.delete([Unit(ids[2])])
