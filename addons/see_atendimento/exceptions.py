@@ -31,3 +31,7 @@ class EscalationError(UserError):
 
 class ReadonlyFieldError(AccessError):
     pass
+
+
+class AuditError(UserError):
+    pass

@@ -16,6 +16,8 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
+from .integrity import ServerReadonly
+
 # Portuguese stemming without accents: agents type "matricula" for
 # "matrícula"; a plain copy of the portuguese configuration where the
 # unaccent extension cannot be created
@@ -49,7 +51,7 @@ def split_words(text):
     return [w for w in re.findall(r'\w+', text or '') if len(w) > 1]
 
 
-class Article(Workflow, ModelSQL, ModelView):
+class Article(ServerReadonly, Workflow, ModelSQL, ModelView):
     __string__ = "Knowledge Base Article"
     __name__ = 'see.kb.article'
     _history = True
@@ -297,9 +299,11 @@ class ArticleService(ModelSQL):
         'see.service', "Service", required=True, ondelete='CASCADE')
 
 
-class Rating(ModelSQL, ModelView):
+class Rating(ServerReadonly, ModelSQL, ModelView):
     __string__ = "Knowledge Base Rating"
     __name__ = 'see.kb.rating'
+    # The grades are QTBC's figure: who gave which, and any change, is kept
+    _history = True
 
     article = fields.Many2One(
         'see.kb.article', "Article", required=True, ondelete='CASCADE')

@@ -20,11 +20,12 @@ from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, If
 from trytond.rpc import RPC
 from trytond.tools import grouped_slice
-from trytond.transaction import Transaction, without_check_access
+from trytond.transaction import (
+    Transaction, check_access, without_check_access)
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .exceptions import InvalidCPF, InvalidPhone, ProtocolError
-from .integrity import ServerReadonly
+from .integrity import ServerReadonly, external_call
 from .party import normalize_cpf, normalize_phone, phone_region
 
 CHANNELS = [
@@ -40,6 +41,9 @@ OPEN_STATES = {'draft', 'attending'}
 ENDED_STATES = {'resolved', 'escalated', 'answered', 'closed'}
 # States of attendances left out of the reincidence (FCR), on both sides
 NOT_RECURRING_STATES = ['escalated', 'cancelled']
+# Fields filled by the workflow and the survey that only an administrator's
+# import of past attendances gives when creating
+IMPORTED_FIELDS = {'end_date', 'closed_date', 'survey_score', 'survey_date'}
 
 
 class _SQLiteDateTime(Function):
@@ -75,13 +79,16 @@ class Protocol(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
     __name__ = 'see.protocol'
     _rec_name = 'number'
     # create checks the state it is given: draft, in attendance or, for
-    # administrators, an import
-    _create_readonly = {'state'}
+    # administrators, an import, which may also give what the attendance's
+    # steps and the survey would have filled
+    _create_readonly = {'state'} | IMPORTED_FIELDS
     # Who changed what and when is kept by the history and the event log;
     # Tryton's model log, on by default, would repeat it at a quarter of
     # the server's time per attendance
     _history = True
     _log = False
+    # Kept up to date by SQL for the reincidence, changed by nobody
+    _audit_excluded = {'previous_contact'}
 
     _states = {
         'readonly': ~Eval('state').in_(list(OPEN_STATES)),
@@ -129,18 +136,24 @@ class Protocol(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
     agent = fields.Many2One(
         'res.user', "Agent", required=True, readonly=True,
         ondelete='RESTRICT')
-    start_date = fields.DateTime("Start", required=True, states=_states)
+    # Given when the contact is registered, never moved afterwards: the
+    # month of the attendance is the month it is measured in
+    start_date = fields.DateTime(
+        "Start", required=True, states={
+            'readonly': Eval('id', -1) >= 0,
+            })
     end_date = fields.DateTime("End", readonly=True)
     closed_date = fields.DateTime("Closed", readonly=True)
     duration = fields.Function(
         fields.TimeDelta("Duration"), 'get_duration')
+    # Only the survey of the channel writes it (set_survey)
     survey_score = fields.Integer(
-        "Survey Score",
+        "Survey Score", readonly=True,
         domain=[If(Bool(Eval('survey_score', None) != None),  # noqa: E711
                 [('survey_score', '>=', 0), ('survey_score', '<=', 10)],
                 [])],
-        states={'readonly': Eval('state').in_(['cancelled', 'closed'])},
-        help="The requester's evaluation, from 0 to 10.")
+        help="The requester's evaluation, from 0 to 10, given in the "
+        "survey at the end of the call or chat.")
     survey_date = fields.DateTime("Survey Date", readonly=True)
     survey_good = fields.Function(
         fields.Boolean("Good Evaluation"), 'get_survey_good')
@@ -241,6 +254,11 @@ class Protocol(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
                 'cancel': {
                     'invisible': ~Eval('state').in_(list(OPEN_STATES)),
                     'icon': 'tryton-cancel',
+                    'depends': ['state'],
+                    },
+                'correct_classification': {
+                    'invisible': ~Eval('state').in_(sorted(ENDED_STATES)),
+                    'icon': 'tryton-launch',
                     'depends': ['state'],
                     },
                 })
@@ -404,6 +422,10 @@ class Protocol(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
             if v.get('state') not in {None, 'draft', 'attending'}}
         if imported:
             cls._check_import(imported)
+        for values in vlist:
+            for name in sorted(IMPORTED_FIELDS & values.keys()):
+                if not cls._importing():
+                    cls._raise_readonly(name)
         protocols = super().create(vlist)
         cls.log_event(protocols, 'create')
         started = [p for p, start in zip(protocols, to_start) if start]
@@ -436,18 +458,22 @@ class Protocol(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
         return True
 
     @classmethod
+    def _importing(cls):
+        "Tell whether the current call may import past attendances"
+        pool = Pool()
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        if not external_call():
+            return True
+        return ModelData.get_id('see_atendimento', 'group_admin') in (
+            User.get_groups())
+
+    @classmethod
     def _check_import(cls, states):
         """Only administrators register protocols past attendance (imports
         of past attendances): the others go through the workflow, whose
         steps the billing and the indicators rely on"""
-        pool = Pool()
-        User = pool.get('res.user')
-        ModelData = pool.get('ir.model.data')
-        transaction = Transaction()
-        if not transaction.user or not transaction.check_access:
-            return
-        if ModelData.get_id('see_atendimento', 'group_admin') not in (
-                User.get_groups()):
+        if not cls._importing():
             selection = dict(cls.fields_get(['state'])['state']['selection'])
             state = sorted(states)[0]
             raise AccessError(gettext(
@@ -859,12 +885,55 @@ class Protocol(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
 
     @classmethod
     def set_survey(cls, protocols, score):
-        "Record the requester's evaluation"
-        cls.write(protocols, {
-                'survey_score': score,
-                'survey_date': dt.datetime.now(),
-                })
+        """Record the requester's evaluation
+
+        The survey of the channel (the phone's IVR, the chat's last
+        question) is the only writer of the score: no user types it."""
+        with without_check_access():
+            cls.write(protocols, {
+                    'survey_score': score,
+                    'survey_date': dt.datetime.now(),
+                    })
         cls.log_event(protocols, 'survey', str(score))
+
+    @classmethod
+    @ModelView.button_action(
+        'see_atendimento.wizard_protocol_correct_classification')
+    def correct_classification(cls, protocols):
+        pass
+
+    @classmethod
+    def reclassify(cls, protocols, classification, reason):
+        """Correct the classification of ended protocols
+
+        The supervisor's correction: the reason and both classifications
+        go to the protocol's event log, the change to its history."""
+        reason = (reason or '').strip()
+        for protocol in protocols:
+            if protocol.state not in ENDED_STATES:
+                raise ProtocolError(gettext(
+                        'see_atendimento.msg_protocol_correction_state',
+                        protocol=protocol.rec_name,
+                        state=protocol.state_string))
+            if not reason:
+                raise ProtocolError(gettext(
+                        'see_atendimento.msg_protocol_correction_reason',
+                        protocol=protocol.rec_name))
+        changed = [p for p in protocols if p.classification != classification]
+        if not changed:
+            return
+        events = [{
+                'protocol': p.id,
+                'action': 'classification',
+                'description': gettext(
+                    'see_atendimento.msg_protocol_correction_event',
+                    old=p.classification.rec_name if p.classification else '',
+                    new=classification.rec_name,
+                    reason=reason),
+                } for p in changed]
+        with without_check_access():
+            cls.write(changed, {'classification': classification.id})
+        Pool().get('see.protocol.event').append(events)
 
     def notify_agent(self, label, description):
         "Tell the agent of the protocol, in the web client"
@@ -914,6 +983,7 @@ class ProtocolEvent(ServerReadonly, ModelSQL, ModelView):
             ('escalation_return', "Returned to the first level"),
             ('answered', "Answer received"),
             ('survey', "Survey answered"),
+            ('classification', "Classification corrected"),
             ('close', "Closed"),
             ('cancel', "Cancelled"),
             ], "Action", required=True, readonly=True)
@@ -975,6 +1045,49 @@ class EscalateStart(ModelView):
         help="The question for SEE-PE, written clearly so that the "
         "requester gets the right answer.")
     request_kb_update = fields.Boolean("Request Knowledge Base Update")
+
+
+class CorrectClassificationStart(ModelView):
+    __string__ = "Correct Classification"
+    __name__ = 'see.protocol.correct_classification.start'
+
+    classification = fields.Many2One(
+        'see.classification', "Classification", required=True,
+        help="The classification the attendance should have had.")
+    reason = fields.Text(
+        "Reason", required=True,
+        help="Why the classification is corrected: it is kept in the "
+        "protocol's history for the auditors.")
+
+
+class CorrectClassification(Wizard):
+    __string__ = "Correct Classification"
+    __name__ = 'see.protocol.correct_classification'
+
+    start = StateView('see.protocol.correct_classification.start',
+        'see_atendimento.protocol_correct_classification_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Correct", 'correct', 'tryton-ok', default=True),
+            ])
+    correct = StateTransition()
+
+    def default_start(self, fields):
+        classification = self.record.classification
+        return {
+            'classification': classification.id if classification else None,
+            }
+
+    def transition_correct(self):
+        pool = Pool()
+        Protocol = pool.get('see.protocol')
+        # Pressed again on submit, as the user (a wizard's steps run
+        # without access checks): the button's rights (its group, the record
+        # rules, the states it shows in) are the correction's
+        with check_access():
+            Protocol.correct_classification(self.records)
+        Protocol.reclassify(
+            self.records, self.start.classification, self.start.reason)
+        return 'end'
 
 
 class Escalate(Wizard):

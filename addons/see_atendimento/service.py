@@ -4,8 +4,10 @@
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields)
 
+from .integrity import ServerReadonly
 
-class Unit(DeactivableMixin, ModelSQL, ModelView):
+
+class Unit(ServerReadonly, DeactivableMixin, ModelSQL, ModelView):
     __string__ = "SEE-PE Unit"
     __name__ = 'see.unit'
 
@@ -37,9 +39,11 @@ class UnitUser(ModelSQL):
         'res.user', "User", required=True, ondelete='CASCADE')
 
 
-class Service(DeactivableMixin, ModelSQL, ModelView):
+class Service(ServerReadonly, DeactivableMixin, ModelSQL, ModelView):
     __string__ = "Service"
     __name__ = 'see.service'
+    # Its kind sorts the attendances into the contract's items
+    _history = True
 
     name = fields.Char("Name", required=True, translate=True)
     code = fields.Char("Code", required=True)
@@ -72,9 +76,12 @@ class Service(DeactivableMixin, ModelSQL, ModelView):
         return 'rotineiro'
 
 
-class Classification(DeactivableMixin, ModelSQL, ModelView):
+class Classification(
+        ServerReadonly, DeactivableMixin, ModelSQL, ModelView):
     __string__ = "Classification"
     __name__ = 'see.classification'
+    # Whether it is billable and its outcome decide what is counted
+    _history = True
 
     name = fields.Char("Name", required=True, translate=True)
     code = fields.Char("Code", required=True)

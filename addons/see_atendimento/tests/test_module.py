@@ -7,6 +7,7 @@ import random
 from trytond.modules.see_atendimento.protocol import NOT_RECURRING_STATES
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
 
 
 class SeeAtendimentoTestCase(ModuleTestCase):
@@ -138,6 +139,44 @@ class SeeAtendimentoTestCase(ModuleTestCase):
         Party.write([given], {'code': "ESCOLA"})
         self.assertEqual(stored(given), ("ESCOLA", "ESCOLA", None))
         self.assertEqual(Party.search([('code', '=', 'ESCOLA')]), [given])
+
+    @with_transaction()
+    def test_audit_changes(self):
+        "Test the changes are the differences of consecutive versions"
+        pool = Pool()
+        Unit = pool.get('see.unit')
+        Service = pool.get('see.service')
+        Classification = pool.get('see.classification')
+        Changes = pool.get('see.audit.changes', type='wizard')
+        transaction = Transaction()
+
+        units = Unit.create([{'name': "Unidade %s" % i, 'code': 'U%s' % i}
+                for i in range(2)])
+        service, = Service.create([{
+                    'name': "Matrícula", 'code': 'MAT', 'unit': units[0].id}])
+        Service.write([service], {'kind': 'especial', 'unit': units[1].id})
+        Service.write([service], {'description': "Anual"})
+        # Nothing changed: no change shown
+        Service.write([service], {'description': "Anual"})
+        classification, = Classification.create([{
+                    'name': "Trote", 'code': 'T', 'billable': True}])
+        Classification.write([classification], {'billable': False})
+
+        with transaction.set_context(language='en'):
+            rows = [(c['field'], c['old_value'], c['new_value'])
+                for c in Changes.get_changes(Service, [service])]
+            self.assertEqual(rows[-3:], [
+                    ("Kind", "Routine", "Special"),
+                    ("Responsible Unit", "Unidade 0", "Unidade 1"),
+                    ("Description", "", "Anual"),
+                    ])
+            self.assertIn(("Name", "", "Matrícula"), rows)
+            self.assertIn(("Active", "", "Yes"), rows)
+            changes = Changes.get_changes(Classification, [classification])
+            self.assertEqual(
+                (changes[-1]['field'], changes[-1]['old_value'],
+                    changes[-1]['new_value'], changes[-1]['user']),
+                ("Billable", "Yes", "No", "Administrator"))
 
 
 del ModuleTestCase

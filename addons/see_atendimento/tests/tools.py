@@ -65,3 +65,15 @@ def create_catalog(config=None):
     free_pass.save()
     classifications = {c.code: c for c in Classification.find([])}
     return unit, enrolment, free_pass, classifications
+
+
+def answer_survey(protocol, score, config=None):
+    """The requester answers the survey at the end of the contact (the
+    phone's IVR, the chat's last question): the survey process, not a user,
+    records the score"""
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    config = config or get_config()
+    with Transaction().start(config.database_name, 0):
+        Protocol = Pool(config.database_name).get('see.protocol')
+        Protocol.set_survey([Protocol(protocol.id)], score)
