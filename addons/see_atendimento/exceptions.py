@@ -31,3 +31,11 @@ class EscalationError(UserError):
 
 class ReadonlyFieldError(AccessError):
     pass
+
+
+class InvalidInputError(ValidationError):
+    pass
+
+
+class WrongPasswordError(UserError):
+    pass

@@ -16,6 +16,8 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
+from .integrity import InputCheck
+
 # Portuguese stemming without accents: agents type "matricula" for
 # "matrícula"; a plain copy of the portuguese configuration where the
 # unaccent extension cannot be created
@@ -49,9 +51,11 @@ def split_words(text):
     return [w for w in re.findall(r'\w+', text or '') if len(w) > 1]
 
 
-class Article(Workflow, ModelSQL, ModelView):
+class Article(InputCheck, Workflow, ModelSQL, ModelView):
     __string__ = "Knowledge Base Article"
     __name__ = 'see.kb.article'
+    # An article is a document, longer than the free texts of attendances
+    _text_sizes = {'body': 100000, 'keywords': 1000}
     _history = True
 
     _states = {'readonly': Eval('state') != 'draft'}
@@ -297,7 +301,7 @@ class ArticleService(ModelSQL):
         'see.service', "Service", required=True, ondelete='CASCADE')
 
 
-class Rating(ModelSQL, ModelView):
+class Rating(InputCheck, ModelSQL, ModelView):
     __string__ = "Knowledge Base Rating"
     __name__ = 'see.kb.rating'
 

@@ -408,6 +408,7 @@ class Protocol(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
         cls.log_event(protocols, 'create')
         started = [p for p, start in zip(protocols, to_start) if start]
         if started_now:
+            cls.check_start(started)
             cls.log_event(started, 'start')
         elif started:
             cls.start(started)
@@ -757,7 +758,30 @@ class Protocol(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
     @ModelView.button
     @Workflow.transition('attending')
     def start(cls, protocols):
+        cls.check_start(protocols)
         cls.log_event(protocols, 'start')
+
+    @classmethod
+    def check_start(cls, protocols):
+        """Check that the protocols have what an attendance needs to leave
+        the draft: the requester's name and phone or CPF, the channel and
+        the service"""
+        def name(field):
+            return cls.__names__(field=field)['field']
+        for protocol in protocols:
+            for field in ['requester_name', None, 'channel', 'service']:
+                if field is None:
+                    if not (protocol.requester_phone
+                            or protocol.requester_cpf):
+                        raise ProtocolError(gettext(
+                                'see_atendimento.msg_protocol_start_contact',
+                                phone=name('requester_phone'),
+                                cpf=name('requester_cpf'),
+                                protocol=protocol.rec_name))
+                elif not getattr(protocol, field):
+                    raise ProtocolError(gettext(
+                            'see_atendimento.msg_protocol_start_required',
+                            field=name(field), protocol=protocol.rec_name))
 
     @classmethod
     @ModelView.button
@@ -788,6 +812,8 @@ class Protocol(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
         if not protocols:
             return []
         question = (question or '').strip()
+        # The question is the user's input even though the button creates
+        Escalation.check_input({'question': question}, external=True)
         if not question:
             raise ProtocolError(gettext(
                     'see_atendimento.msg_protocol_question_required',

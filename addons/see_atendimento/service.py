@@ -4,8 +4,10 @@
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields)
 
+from .integrity import InputCheck
 
-class Unit(DeactivableMixin, ModelSQL, ModelView):
+
+class Unit(InputCheck, DeactivableMixin, ModelSQL, ModelView):
     __string__ = "SEE-PE Unit"
     __name__ = 'see.unit'
 
@@ -37,7 +39,7 @@ class UnitUser(ModelSQL):
         'res.user', "User", required=True, ondelete='CASCADE')
 
 
-class Service(DeactivableMixin, ModelSQL, ModelView):
+class Service(InputCheck, DeactivableMixin, ModelSQL, ModelView):
     __string__ = "Service"
     __name__ = 'see.service'
 
@@ -72,7 +74,7 @@ class Service(DeactivableMixin, ModelSQL, ModelView):
         return 'rotineiro'
 
 
-class Classification(DeactivableMixin, ModelSQL, ModelView):
+class Classification(InputCheck, DeactivableMixin, ModelSQL, ModelView):
     __string__ = "Classification"
     __name__ = 'see.classification'
 
