@@ -212,6 +212,12 @@ class SecurityInputTestCase(ServerTestCase):
                 self.assertRefused(lambda: agent.call('see.protocol',
                         'create', [self.protocol_values(
                                 state='attending', **values)]), words)
+        # An invalid contact (a prank) is about no service
+        prank, = agent.call('see.classification', 'search',
+            [('code', '=', 'TROTE')], 0, 1, None)
+        draft, = agent.call('see.protocol', 'create', [self.protocol_values(
+                    service=None, classification=prank)])
+        agent.call('see.protocol', 'start', [draft])
         # With a CPF instead of the phone it starts
         started, = agent.call('see.protocol', 'create', [self.protocol_values(
                     requester_phone=None, requester_cpf='529.982.247-25',

@@ -765,7 +765,8 @@ class Protocol(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
     def check_start(cls, protocols):
         """Check that the protocols have what an attendance needs to leave
         the draft: the requester's name and phone or CPF, the channel and
-        the service"""
+        the service, which an invalid contact (wrong number, prank, dropped
+        call) is not about"""
         def name(field):
             return cls.__names__(field=field)['field']
         for protocol in protocols:
@@ -778,6 +779,9 @@ class Protocol(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
                                 phone=name('requester_phone'),
                                 cpf=name('requester_cpf'),
                                 protocol=protocol.rec_name))
+                elif field == 'service' and protocol.classification and (
+                        protocol.classification.outcome == 'invalid'):
+                    continue
                 elif not getattr(protocol, field):
                     raise ProtocolError(gettext(
                             'see_atendimento.msg_protocol_start_required',
