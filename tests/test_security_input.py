@@ -152,6 +152,11 @@ class SecurityInputTestCase(ServerTestCase):
         self.assertRefused(lambda: agent.call('party.party', 'create',
                 [{'name': "x" * 300}]),
             'no máximo 255', table='party_party')
+        party, = agent.call('party.party', 'create', [{'name': "Beltrano"}])
+        self.assertRefused(lambda: agent.call('party.contact_mechanism',
+                'create', [{'party': party, 'type': 'email',
+                        'value': "a\x00@example.org"}]),
+            'nulo', table='party_contact_mechanism')
 
     def test_missing_or_huge_link(self):
         "A link to a record that does not exist names the field"

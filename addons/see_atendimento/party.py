@@ -53,7 +53,7 @@ def normalize_cpf(value):
     return cpf
 
 
-class ContactMechanism(metaclass=PoolMeta):
+class ContactMechanism(InputCheck, metaclass=PoolMeta):
     __name__ = 'party.contact_mechanism'
 
     def _phone_country_codes(self):
@@ -153,7 +153,7 @@ class Party(InputCheck, metaclass=PoolMeta):
         return party
 
 
-class Identifier(metaclass=PoolMeta):
+class Identifier(InputCheck, metaclass=PoolMeta):
     __name__ = 'party.identifier'
 
     def check_code(self):
