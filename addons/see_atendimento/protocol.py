@@ -767,25 +767,26 @@ class Protocol(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
         the draft: the requester's name and phone or CPF, the channel and
         the service, which an invalid contact (wrong number, prank, dropped
         call) is not about"""
-        def name(field):
-            return cls.__names__(field=field)['field']
+        def required(protocol, field):
+            return ProtocolError(gettext(
+                    'see_atendimento.msg_protocol_start_required',
+                    field=cls.__names__(field=field)['field'],
+                    protocol=protocol.rec_name))
         for protocol in protocols:
-            for field in ['requester_name', None, 'channel', 'service']:
-                if field is None:
-                    if not (protocol.requester_phone
-                            or protocol.requester_cpf):
-                        raise ProtocolError(gettext(
-                                'see_atendimento.msg_protocol_start_contact',
-                                phone=name('requester_phone'),
-                                cpf=name('requester_cpf'),
-                                protocol=protocol.rec_name))
-                elif field == 'service' and protocol.classification and (
-                        protocol.classification.outcome == 'invalid'):
-                    continue
-                elif not getattr(protocol, field):
-                    raise ProtocolError(gettext(
-                            'see_atendimento.msg_protocol_start_required',
-                            field=name(field), protocol=protocol.rec_name))
+            if not protocol.requester_name:
+                raise required(protocol, 'requester_name')
+            if not (protocol.requester_phone or protocol.requester_cpf):
+                raise ProtocolError(gettext(
+                        'see_atendimento.msg_protocol_start_contact',
+                        phone=cls.__names__(field='requester_phone')['field'],
+                        cpf=cls.__names__(field='requester_cpf')['field'],
+                        protocol=protocol.rec_name))
+            if not protocol.channel:
+                raise required(protocol, 'channel')
+            invalid = (protocol.classification
+                and protocol.classification.outcome == 'invalid')
+            if not protocol.service and not invalid:
+                raise required(protocol, 'service')
 
     @classmethod
     @ModelView.button
