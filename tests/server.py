@@ -33,10 +33,13 @@ or per class, with `ServerTestCase` (the server is `cls.server`)::
 
 API (keep it small):
 
-- `TrytonServer(modules=None, language='pt', web=True)`: `modules` defaults
+- `TrytonServer(modules=None, language='pt', web=True, env=None,
+  config=None)`: `modules` defaults
   to every `see_*` addon (or the names in `SEE_TEST_MODULES`, separated by
   commas or spaces); each must be installed (`pip install -e .`); `web=False`
-  does not serve sao.
+  does not serve sao; `env` adds TRYTOND_* variables to the served
+  processes, `config` ({section: {option: value}}) options to the
+  configuration file (which wins over the variables).
 - `start()`, `stop()`; also usable as a context manager.
 - `database`, `url` (``http://127.0.0.1:PORT/``), `rpc_url` (the JSON-RPC and
   XML-RPC endpoint ``url + database + '/rpc/'``), `port`, `config_file`, `web_root` (None without sao), `log_file`.
@@ -226,8 +229,11 @@ def _quote(conn, value):
 class TrytonServer:
     "A trytond server on its own database; see the module's docstring"
 
-    def __init__(self, modules=None, language='pt', web=True, env=None):
+    def __init__(self, modules=None, language='pt', web=True, env=None,
+            config=None):
         self.modules = list(modules) if modules else addon_modules()
+        # Options of the configuration file: {section: {option: value}}
+        self.config_sections = dict(config or {})
         self.language = language
         # Environment of the served processes (TRYTOND_* settings)
         self.serve_env = dict(env or {})
@@ -328,7 +334,13 @@ class TrytonServer:
             # Tests log in many times from the same address
             'max_attempt': '100',
             }
-        config['password'] = {'length': '8'}
+        config['password'] = {
+            'length': '8',
+            'forbidden': str(ROOT / 'config' / 'forbidden-passwords.txt'),
+            }
+        for section, options in self.config_sections.items():
+            config.setdefault(section, {})
+            config[section].update(options)
         with open(self.config_file, 'w') as file:
             config.write(file)
 

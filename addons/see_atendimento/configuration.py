@@ -6,8 +6,10 @@ from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
 from trytond.pool import Pool
 from trytond.pyson import Id
 
+from .integrity import InputCheck
 
-class Configuration(ModelSingleton, ModelSQL, ModelView):
+
+class Configuration(InputCheck, ModelSingleton, ModelSQL, ModelView):
     __string__ = "Attendance Configuration"
     __name__ = 'see.configuration'
 

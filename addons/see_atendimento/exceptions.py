@@ -35,3 +35,11 @@ class ReadonlyFieldError(AccessError):
 
 class AuditError(UserError):
     pass
+
+
+class InvalidInputError(ValidationError):
+    pass
+
+
+class WrongPasswordError(UserError):
+    pass

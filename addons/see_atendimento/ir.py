@@ -10,7 +10,8 @@ from trytond.transaction import Transaction
 
 
 def _is_see_model(model_name):
-    return model_name.startswith('see.')
+    "Tell whether the record rules of model_name may depend on the user"
+    return model_name.startswith('see.') or model_name == 'res.user'
 
 
 class Rule(metaclass=PoolMeta):
@@ -19,7 +20,8 @@ class Rule(metaclass=PoolMeta):
     @classmethod
     def _get_context(cls, model_name):
         context = super()._get_context(model_name)
-        # Record rules of the attendance models depend on who asks
+        # Record rules of the attendance models and of the users depend on
+        # who asks
         if _is_see_model(model_name):
             context['user_id'] = Transaction().user
         return context

@@ -54,6 +54,8 @@ def split_words(text):
 class Article(ServerReadonly, Workflow, ModelSQL, ModelView):
     __string__ = "Knowledge Base Article"
     __name__ = 'see.kb.article'
+    # An article is a document, longer than the free texts of attendances
+    _text_sizes = {'body': 100000, 'keywords': 1000}
     _history = True
 
     _states = {'readonly': Eval('state') != 'draft'}

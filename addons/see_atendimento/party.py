@@ -5,9 +5,13 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat
 from stdnum.br import cpf as stdnum_cpf
 
+from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
+
+from .exceptions import InvalidCPF
+from .integrity import InputCheck
 
 
 def phone_region():
@@ -36,15 +40,20 @@ def normalize_phone(value, region='BR'):
 
 
 def normalize_cpf(value):
-    "Return the CPF digits or None if the check digits are wrong"
+    """Return the CPF digits or None if the check digits are wrong or all the
+    digits are equal (111.111.111-11 has valid check digits but the Receita
+    Federal never issues such a number)"""
     if not value:
         return None
     if not stdnum_cpf.is_valid(value):
         return None
-    return stdnum_cpf.compact(value)
+    cpf = stdnum_cpf.compact(value)
+    if len(set(cpf)) == 1:
+        return None
+    return cpf
 
 
-class ContactMechanism(metaclass=PoolMeta):
+class ContactMechanism(InputCheck, metaclass=PoolMeta):
     __name__ = 'party.contact_mechanism'
 
     def _phone_country_codes(self):
@@ -62,7 +71,7 @@ class ContactMechanism(metaclass=PoolMeta):
         return super()._parse_phonenumber(value)
 
 
-class Party(metaclass=PoolMeta):
+class Party(InputCheck, metaclass=PoolMeta):
     __name__ = 'party.party'
 
     see_protocols = fields.One2Many(
@@ -86,6 +95,12 @@ class Party(metaclass=PoolMeta):
     @classmethod
     def find_requester(cls, phone=None, cpf=None):
         "Return the party known by the CPF or the E.164 phone"
+        # Those who register attendances need not read the parties
+        with without_check_access():
+            return cls._find_requester(phone=phone, cpf=cpf)
+
+    @classmethod
+    def _find_requester(cls, phone=None, cpf=None):
         pool = Pool()
         Identifier = pool.get('party.identifier')
         ContactMechanism = pool.get('party.contact_mechanism')
@@ -136,3 +151,15 @@ class Party(metaclass=PoolMeta):
                         'identifiers': [('create', identifiers)],
                         }])
         return party
+
+
+class Identifier(InputCheck, metaclass=PoolMeta):
+    __name__ = 'party.identifier'
+
+    def check_code(self):
+        super().check_code()
+        # stdnum accepts the CPF whose digits are all equal
+        if self.type == 'br_cpf' and self.code and not normalize_cpf(
+                self.code):
+            raise InvalidCPF(gettext(
+                    'see_atendimento.msg_invalid_cpf', cpf=self.code))

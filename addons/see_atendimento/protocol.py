@@ -430,6 +430,7 @@ class Protocol(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
         cls.log_event(protocols, 'create')
         started = [p for p, start in zip(protocols, to_start) if start]
         if started_now:
+            cls.check_start(started)
             cls.log_event(started, 'start')
         elif started:
             cls.start(started)
@@ -783,7 +784,35 @@ class Protocol(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
     @ModelView.button
     @Workflow.transition('attending')
     def start(cls, protocols):
+        cls.check_start(protocols)
         cls.log_event(protocols, 'start')
+
+    @classmethod
+    def check_start(cls, protocols):
+        """Check that the protocols have what an attendance needs to leave
+        the draft: the requester's name and phone or CPF, the channel and
+        the service, which an invalid contact (wrong number, prank, dropped
+        call) is not about"""
+        def required(protocol, field):
+            return ProtocolError(gettext(
+                    'see_atendimento.msg_protocol_start_required',
+                    field=cls.__names__(field=field)['field'],
+                    protocol=protocol.rec_name))
+        for protocol in protocols:
+            if not protocol.requester_name:
+                raise required(protocol, 'requester_name')
+            if not (protocol.requester_phone or protocol.requester_cpf):
+                raise ProtocolError(gettext(
+                        'see_atendimento.msg_protocol_start_contact',
+                        phone=cls.__names__(field='requester_phone')['field'],
+                        cpf=cls.__names__(field='requester_cpf')['field'],
+                        protocol=protocol.rec_name))
+            if not protocol.channel:
+                raise required(protocol, 'channel')
+            invalid = (protocol.classification
+                and protocol.classification.outcome == 'invalid')
+            if not protocol.service and not invalid:
+                raise required(protocol, 'service')
 
     @classmethod
     @ModelView.button
@@ -814,6 +843,8 @@ class Protocol(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
         if not protocols:
             return []
         question = (question or '').strip()
+        # The question is the user's input even though the button creates
+        Escalation.check_input({'question': question}, external=True)
         if not question:
             raise ProtocolError(gettext(
                     'see_atendimento.msg_protocol_question_required',

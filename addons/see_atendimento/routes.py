@@ -12,15 +12,21 @@ rights and record rules apply.  Moves go through ``Escalation.move``: the
 same workflow methods as the buttons of the form.
 """
 import datetime as dt
+import functools
 import json
 import logging
 import os
 
+from werkzeug.exceptions import HTTPException
+
+from trytond.i18n import gettext
+from trytond.model.exceptions import AccessError
 from trytond.protocols.wrappers import (
     HTTPStatus, abort, with_pool, with_transaction)
 from trytond.transaction import Transaction
 from trytond.wsgi import app
 
+from .integrity import MAX_INTEGER
 from .web import json_errors, json_response, static_response, user_context
 
 logger = logging.getLogger(__name__)
@@ -66,6 +72,59 @@ def _card(escalation):
         }
 
 
+def _error_status(error):
+    "Access errors are 403; the other user errors 400"
+    if isinstance(error, AccessError):
+        return HTTPStatus.FORBIDDEN
+    return HTTPStatus.BAD_REQUEST
+
+
+def _error(message, status):
+    return json_response({'error': {
+                'type': status.phrase, 'message': message,
+                'description': '',
+                }}, status=status)
+
+
+def board_errors(func):
+    """User errors as JSON with their Portuguese message (403 for access
+    errors); any other error is logged and answered with a message that
+    shows nothing of the server's code"""
+    handled = json_errors(status_of=_error_status)(func)
+
+    @functools.wraps(func)
+    def wrapper(request, pool, *args, **kwargs):
+        try:
+            return handled(request, pool, *args, **kwargs)
+        except HTTPException:
+            raise
+        except Exception:
+            logger.exception("%s failed", request.path)
+            with Transaction().start(pool.database_name, 0, readonly=True):
+                message = gettext('see_atendimento.msg_web_internal_error')
+            return _error(message, HTTPStatus.INTERNAL_SERVER_ERROR)
+    return wrapper
+
+
+def _not_found():
+    return _error(gettext('see_atendimento.msg_web_not_found'),
+        HTTPStatus.NOT_FOUND)
+
+
+def _id_arg(value):
+    """The id given as value, None without one, 0 when no record can have
+    it; abort with 400 when it is not a number"""
+    if value in {None, ''}:
+        return None
+    try:
+        id_ = int(value)
+    except (TypeError, ValueError):
+        abort(HTTPStatus.BAD_REQUEST)
+    if isinstance(value, bool) or not 0 < id_ <= MAX_INTEGER:
+        return 0
+    return id_
+
+
 def _page(request, database_name=None):
     return _static('board.html')
 
@@ -91,7 +150,7 @@ def board_static(request, filename):
 @app.route('/<database_name>/see_atendimento/board/data', methods={'GET'})
 @app.auth_required
 @with_pool
-@json_errors()
+@board_errors
 @with_transaction(user='request', context=dict(_check_access=True))
 def board_data(request, pool):
     "Columns, filter choices and the cards the user may see"
@@ -107,10 +166,18 @@ def board_data(request, pool):
             ('returned_date', '>=',
                 dt.datetime.now() - dt.timedelta(days=RETURNED_DAYS)),
             ]
-        service = request.args.get('service', type=int)
+        # A filter on a unit or service the user cannot see, or that does
+        # not exist, is not found
+        services = Service.search([])
+        units = Unit.search([])
+        service = _id_arg(request.args.get('service'))
+        if service is not None and service not in {s.id for s in services}:
+            return _not_found()
         if service:
             domain = [domain, ('service', '=', service)]
-        unit = request.args.get('unit', type=int)
+        unit = _id_arg(request.args.get('unit'))
+        if unit is not None and unit not in {u.id for u in units}:
+            return _not_found()
         if unit:
             domain = [domain, ['OR',
                     ('unit', '=', unit),
@@ -126,9 +193,9 @@ def board_data(request, pool):
                 'can_move': ModelAccess.check(
                     Escalation.__name__, 'write', raise_exception=False),
                 'services': [{'id': s.id, 'name': s.rec_name}
-                    for s in Service.search([])],
+                    for s in services],
                 'units': [{'id': u.id, 'name': u.rec_name}
-                    for u in Unit.search([])],
+                    for u in units],
                 'cards': [_card(e) for e in escalations],
                 })
 
@@ -136,7 +203,7 @@ def board_data(request, pool):
 @app.route('/<database_name>/see_atendimento/board/move', methods={'POST'})
 @app.auth_required
 @with_pool
-@json_errors()
+@board_errors
 @with_transaction(user='request', context=dict(_check_access=True))
 def board_move(request, pool):
     """Move a card: {"id": ID, "state": STATE} and, to answer, "answer";
@@ -144,18 +211,25 @@ def board_move(request, pool):
     Escalation = pool.get('see.protocol.escalation')
     try:
         data = json.loads(request.get_data(as_text=True))
-        id_, state = int(data['id']), str(data['state'])
+        id_, state = _id_arg(data['id']), str(data['state'])
     except (ValueError, KeyError, TypeError):
         abort(HTTPStatus.BAD_REQUEST)
+    if id_ is None:
+        abort(HTTPStatus.BAD_REQUEST)
     with user_context(pool):
-        escalations = Escalation.search([('id', '=', id_)])
+        escalations = Escalation.search([('id', '=', id_)]) if id_ else []
         if not escalations:
-            abort(HTTPStatus.NOT_FOUND)
+            return _not_found()
         values = {}
         if state == 'answered' and data.get('answer'):
             values['answer'] = str(data['answer'])
         if state == 'forwarded' and data.get('forwarded_unit'):
-            values['forwarded_unit'] = int(data['forwarded_unit'])
+            forwarded_unit = _id_arg(data['forwarded_unit'])
+            if not forwarded_unit:
+                return _not_found()
+            values['forwarded_unit'] = forwarded_unit
+        # The user's input, though the move writes it as the workflow
+        Escalation.check_input(values, external=True)
         Escalation.move(escalations, state, values)
         escalation, = Escalation.browse(escalations)
         return json_response({'card': _card(escalation)})

@@ -233,6 +233,10 @@
             .then(function(response) {
                 if (response.status === 401 || response.status === 403) {
                     showLogin();
+                    if (response.status === 403) {
+                        // Logged in as a user without access to the board
+                        showMessage(errorText(response));
+                    }
                     return;
                 }
                 if (response.status !== 200 || !response.json) {
