@@ -135,6 +135,24 @@ def _main(config_file, database, root_password):
             # The demo resets the passwords of the logins it shares
             user.password = passwords[user.login]
         User.save(users)
+        try:
+            Agent = pool.get('see.telephony.agent')
+        except KeyError:
+            Agent = None
+        if Agent:
+            # An extension for the test users who call back
+            server = pool.get('see.ami.server').search([], limit=1)
+            logins = ['agente', 'agente2', 'supervisor']
+            have = {a.user.login for a in Agent.search(
+                    [('user.login', 'in', logins)])}
+            Agent.create([{
+                        'server': server[0].id,
+                        'interface': f'PJSIP/{2001 + i}',
+                        'extension': str(2001 + i),
+                        'user': u.id,
+                        } for i, u in enumerate(users)
+                    if u.login in logins and u.login not in have
+                    and server])
         description = _describe(pool)
         transaction.commit()
     print(_MARKER + json.dumps(description))

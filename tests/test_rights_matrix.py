@@ -47,15 +47,16 @@ _TODAY = dt.date.today()
 # Arguments after the records (or all of them, for methods without
 # records) of the project's own RPC methods; a new method needs one here
 METHOD_PROBES = {
-    'see.chat.session:agent_accept': lambda c: [[]],
-    'see.chat.session:agent_send': lambda c: [[], 'probe'],
-    'see.chat.session:agent_transfer': lambda c: [[], c.user_id],
-    'see.chat.session:agent_escalate': lambda c: [[], 'probe', None],
-    'see.chat.session:agent_close': lambda c: [[], None],
-    'see.chat.session:annex_a_counts': lambda c: [],
-    'see.chat.session:webchat_figures': lambda c: [
+    'see.chat.session:agent_accept': lambda t, c: [[]],
+    'see.chat.session:agent_send': lambda t, c: [[], 'probe'],
+    'see.chat.session:agent_transfer': lambda t, c: [[], t.other_agent(c)],
+    'see.chat.session:agent_escalate': lambda t, c: [
+        [], 'probe', t.classification],
+    'see.chat.session:agent_close': lambda t, c: [[], t.classification],
+    'see.chat.session:annex_a_counts': lambda t, c: [],
+    'see.chat.session:webchat_figures': lambda t, c: [
         _date(_TODAY.replace(day=1)), _date(_TODAY)],
-    'see.protocol.escalation:move': lambda c: [[], 'answered', {}],
+    'see.protocol.escalation:move': lambda t, c: [[], 'answered', {}],
     }
 # Models whose refused writes and clicks are also tried on real records
 SENSITIVE = ['see.protocol', 'see.protocol.escalation', 'see.call',
@@ -79,6 +80,14 @@ class RightsMatrixTestCase(ServerTestCase):
         cls.clients = {role: Client(cls.server, cls.server.users[role].login,
                 password(role)) for role in ROLES}
         cls.expected = {row['key']: row for row in rights_table.load()}
+        cls.classification, = [i for i, in cls.server.query(
+                'SELECT id FROM see_classification ORDER BY id LIMIT 1')]
+
+    @classmethod
+    def other_agent(cls, client):
+        "The id of the other test agent than client's user"
+        agents = [cls.server.users[r].id for r in ['agent', 'agent2']]
+        return next(i for i in agents if i != client.user_id)
 
     # Helpers ----------------------------------------------------------
 
@@ -164,7 +173,7 @@ class RightsMatrixTestCase(ServerTestCase):
             probe = METHOD_PROBES.get(key[:-2])
             if probe is None:
                 return '', [f'no probe in METHOD_PROBES for {key}']
-            args = probe(client)
+            args = probe(self, client)
         else:
             args = [[]]
         result = self.allowed(lambda: client.model(name, method, *args))
