@@ -110,6 +110,9 @@ def _describe(pool):
             else None,
             'active': 'active' in Model._fields,
             'singleton': issubclass(Model, ModelSingleton),
+            # Computed fields: no stored value to compare
+            'functions': sorted(n for n, f in Model._fields.items()
+                if isinstance(f, fields.Function)),
             'buttons': buttons,
             'methods': methods,
             'workflow': isinstance(
