@@ -24,7 +24,9 @@ How each right is asked, so that the server's own check answers:
 Then real refused writes and clicks on real records of the sensitive models,
 and the integration user's limits.
 
-All mismatches are collected and reported at once.
+All mismatches are collected and reported at once. With
+``SEE_RIGHTS_ACTUAL=FILE`` the test also writes what the server grants, in
+the form of tests/rights.csv, to start the rows of a new model from.
 """
 import concurrent.futures
 import datetime as dt
