@@ -40,9 +40,10 @@ class Escalation(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
     question = fields.Text(
         "Question", required=True, readonly=True,
         help="The question as the agent wrote it.")
+    # The service's managing unit; another unit answers through forward
     unit = fields.Many2One(
-        'see.unit', "Unit", required=True, ondelete='RESTRICT',
-        states={'readonly': Eval('state') != 'new'},
+        'see.unit', "Unit", required=True, readonly=True,
+        ondelete='RESTRICT',
         help="The SEE-PE unit that manages the service.")
     forwarded_unit = fields.Many2One(
         'see.unit', "Forwarded To", ondelete='RESTRICT',

@@ -610,10 +610,13 @@ class Ticket(ServerReadonly, Workflow, ModelSQL, ModelView):
         cls._save_step(tickets, 'attending', 'start')
 
     def _protocol_values(self):
+        # In attendance at once when the reception identified the citizen;
+        # otherwise a draft, started once the desk fills the requester
+        identified = bool(self.requester_name and self.requester_cpf)
         values = {
             'channel': 'presencial',
             'service': self.service.id,
-            'state': 'attending',
+            'state': 'attending' if identified else 'draft',
             'ticket': self.id,
             }
         if self.requester_name:

@@ -8,7 +8,6 @@ process (as the database's technical user); the users try, as in issue
 #12, to rewrite a call's times, to read calls as the integration user, to
 call back another agent's requester and to read another agent's screen
 pops on the bus."""
-import base64
 import json
 import os
 import subprocess

@@ -12,7 +12,6 @@
   out of Latin-1 downloads with its name (RFC 6266); an id beyond the
   database's range is a 404; access refusals are 403; every error is JSON
   with a Portuguese message, never an exception's text."""
-import base64
 import unittest
 import urllib.error
 import urllib.request

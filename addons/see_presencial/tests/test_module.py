@@ -253,7 +253,7 @@ class SeePresencialTestCase(ModuleTestCase):
                 with self.assertRaises(backend.DatabaseOperationalError):
                     Ticket.call_next_at(Desk(ids[1]))
                 later.rollback()
-            with transaction.new_transaction() as retried:
+            with transaction.new_transaction():
                 with self.assertRaises(TicketError):
                     Ticket.call_next_at(Desk(ids[1]))
                 self.assertEqual(
