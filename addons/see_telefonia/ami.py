@@ -247,7 +247,7 @@ class Server(ServerReadonly, DeactivableMixin, ModelSQL, ModelView):
         return False
 
 
-class Queue(DeactivableMixin, ModelSQL, ModelView):
+class Queue(ServerReadonly, DeactivableMixin, ModelSQL, ModelView):
     __string__ = "Call Queue"
     __name__ = 'see.telephony.queue'
     _history = True

@@ -559,6 +559,7 @@ class Session(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
         sessions (accepted or not, abandoned excluded), concluded_in_time,
         awaiting_see, realized, not_realized, attended, billable and
         first_contact (IRAE = first_contact / concluded_in_time)."""
+        cls._check_figures_access()
         query = cls.annex_a_query(start, end)
         sub = query.select(
             Count(query.id),
@@ -585,7 +586,15 @@ class Session(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
         "Figures of item 3.2.3.2 for webchat over [start, end)"
         pool = Pool()
         Figures = pool.get('see.chat.figures')
+        cls._check_figures_access()
         return Figures.totals(start, end)
+
+    @classmethod
+    def _check_figures_access(cls):
+        "The month's figures are for those who read the webchat report"
+        pool = Pool()
+        ModelAccess = pool.get('ir.model.access')
+        ModelAccess.check('see.chat.figures', 'read')
 
     # Citizen ----------------------------------------------------------
 
