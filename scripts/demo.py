@@ -597,6 +597,13 @@ class Loader:
         self.load_protocols()
         self.load_calls()
         self.measurements = self.load_contract()
+        self.skip_configuration_wizard()
+
+    def skip_configuration_wizard(self):
+        """The demo is configured: the administrator's first login opens
+        the menu, not the module configuration wizard"""
+        Item = self.pool.get('ir.module.config_wizard.item')
+        Item.write(Item.search([('state', '=', 'open')]), {'state': 'done'})
 
     def load_users(self):
         pool = self.pool

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import psycopg
 
+from examples.integration_client import RPCError, TrytonClient
 from tests.browser.chrome import TIMEOUT, available, new_driver
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -174,7 +175,7 @@ class DemoTestCase(unittest.TestCase):
         given, stopped when the run ends, and on that one only"""
         self.assertTrue((self.cluster.data / 'PG_VERSION').is_file())
         self.assertTrue(self.stopped_after_first)
-        self.assertIn(f'postgresql://postgres@127.0.0.1:', self.first)
+        self.assertIn('postgresql://postgres@127.0.0.1:', self.first)
         (version,), = self.query('SHOW server_version')
         self.assertTrue(version.startswith('18'))
 
@@ -232,6 +233,97 @@ class DemoTestCase(unittest.TestCase):
         finally:
             for driver in drivers:
                 driver.quit()
+
+    def client(self, login):
+        "A JSON-RPC client of the served demo, logged in as login"
+        client = TrytonClient(self.url, DATABASE)
+        client.login(login, f'{login}-demo')
+        return client
+
+    def assert_refused(self, client, model, values, table, column, id_):
+        "Assert the write is refused and the stored value unchanged"
+        (before,), = self.query(
+            f'SELECT {column} FROM {table} WHERE id = %s', id_)
+        with self.assertRaises(RPCError) as refused:
+            client.call(model, 'write', [id_], values)
+        self.assertNotIn('Traceback', refused.exception.message)
+        (after,), = self.query(
+            f'SELECT {column} FROM {table} WHERE id = %s', id_)
+        self.assertEqual(after, before)
+
+    def readable(self, client, model, fields_):
+        "The records of model that client reads, none when refused"
+        try:
+            return client.call(model, 'search_read', [], 0, None, None,
+                fields_)
+        except RPCError as error:
+            # JSON-RPC names an access error after its base class
+            self.assertIn(error.name, {'AccessError', 'UserError'})
+            self.assertIn('não pode acessar', error.message)
+            return []
+
+    def test_integrity_probes(self):
+        """The probes of the integrity review, against the demo as it is
+        served: what the form shows read-only is refused over the API"""
+        agent = self.client('atendente')
+        (own_id, other_id), = self.query(
+            "SELECT MIN(p.id) FILTER (WHERE u.login = 'atendente'), "
+            "MIN(p.id) FILTER (WHERE u.login = 'atendente2') "
+            'FROM see_protocol p JOIN res_user u ON u.id = p.agent '
+            "WHERE p.state = 'attending'")
+        (closed_id,), = self.query('SELECT MIN(p.id) FROM see_protocol p '
+            "JOIN res_user u ON u.id = p.agent "
+            "WHERE u.login = 'atendente' AND p.state = 'closed' "
+            'AND p.survey_score IS NOT NULL')
+        (agent_id,), = self.query(
+            "SELECT id FROM res_user WHERE login = 'atendente'")
+        for values, column, id_ in [
+                ({'agent': agent_id}, 'agent', other_id),
+                ({'number': 'HACKED'}, 'number', own_id),
+                ({'survey_score': 5}, 'survey_score', closed_id),
+                ({'state': 'closed'}, 'state', own_id),
+                ({'closed_date': '2020-01-01T00:00:00'}, 'closed_date',
+                    closed_id),
+                ]:
+            with self.subTest(field=column, protocol=id_):
+                self.assert_refused(agent, 'see.protocol', values,
+                    'see_protocol', column, id_)
+        (call_id,), = self.query('SELECT MIN(id) FROM see_call')
+        self.assert_refused(agent, 'see.call',
+            {'talk_seconds': 1, 'wait_seconds': 1},
+            'see_call', 'talk_seconds', call_id)
+
+        unit = self.client('unidade')
+        (new_id,), = self.query('SELECT MAX(id) FROM see_protocol_escalation '
+            "WHERE state = 'new'")
+        (answered_id,), = self.query('SELECT MIN(id) FROM '
+            "see_protocol_escalation WHERE state IN ('answered', 'returned')")
+        (other_unit,), = self.query('SELECT MAX(id) FROM see_unit')
+        for values, column, id_ in [
+                ({'state': 'returned'}, 'state', new_id),
+                ({'unit': other_unit}, 'unit', answered_id),
+                ({'answer': 'Outra resposta'}, 'answer', answered_id),
+                ]:
+            with self.subTest(field=column, escalation=id_):
+                self.assert_refused(unit, 'see.protocol.escalation', values,
+                    'see_protocol_escalation', column, id_)
+
+        integration = self.client('integracao')
+        self.assertEqual(self.readable(integration, 'see.call',
+                ['caller', 'agent']), [])
+        self.assertEqual(self.readable(integration,
+                'party.contact_mechanism', ['value']), [])
+        own = {r['id'] for r in self.readable(integration, 'see.protocol',
+                ['number'])}
+        self.assertFalse({e['protocol'] for e in self.readable(integration,
+                    'see.protocol.event', ['protocol'])} - own)
+        self.assertEqual({u['login'] for u in self.readable(integration,
+                    'res.user', ['login'])} - {'integracao'}, set())
+
+    def test_no_configuration_wizard(self):
+        "The administrator's first login opens the menu, not a wizard"
+        self.assertEqual(self.query('SELECT COUNT(*) FROM '
+                "ir_module_config_wizard_item WHERE state = 'open'"), [(0,)])
 
     def test_second_run_duplicates_nothing(self):
         "Running it again adds no record"
