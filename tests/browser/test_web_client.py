@@ -429,7 +429,8 @@ class MeasurementTestCase(WebClientMixin, BrowserTestCase):
 
     def test_check_against_records(self):
         "The auditor checks the measurement against the records"
-        from selenium.common.exceptions import StaleElementReferenceException
+        from selenium.common.exceptions import (
+            ElementNotInteractableException, StaleElementReferenceException)
         ActionChains, By, _, _, _ = _selenium()
         sao_login(self.driver, server, 'auditor')
         self.open_menu("Atendimento", "Contrato e ANS", "Medições")
@@ -443,7 +444,9 @@ class MeasurementTestCase(WebClientMixin, BrowserTestCase):
                 month = self.visible('.treeview tbody .column-date')
                 if month:
                     ActionChains(driver).double_click(month).perform()
-            except StaleElementReferenceException:
+            except (StaleElementReferenceException,
+                    ElementNotInteractableException):
+                # Drawn again, or not laid out yet, under load: again
                 pass
             return False
         self.wait().until(form_opened,
