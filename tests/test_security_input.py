@@ -194,6 +194,20 @@ class SecurityInputTestCase(ServerTestCase):
                 self.assertEqual(client.call('see.protocol', 'search',
                         [('service', '=', id_)], 0, None, None), [])
 
+    def test_unexpected_errors_hidden(self):
+        """A call the server did not expect (wrong arguments, an unknown
+        field) answers a Portuguese message, not Python's text"""
+        client = self.client('agent')
+        for call in [
+                lambda: client.call('see.protocol', 'read', 'x', ['number']),
+                lambda: client.call('see.protocol', 'search',
+                    [('no_such_field', '=', 1)], 0, None, None),
+                ]:
+            message = self.assertRefused(call)
+            self.assertEqual(message, "O servidor não conseguiu concluir "
+                "o pedido. Tente de novo; se acontecer de novo, avise o "
+                "administrador.")
+
     def test_leave_draft_only_complete(self):
         "A protocol starts only with requester, phone or CPF and service"
         agent = self.client('agent')

@@ -3,4 +3,5 @@
 # the full copyright notices and license terms.
 
 from . import bus  # noqa: F401 (each user gets only their own notifications)
+from . import errors  # noqa: F401 (no Python exception text in an answer)
 from . import routes  # noqa: F401 (registers the board's web routes)
