@@ -124,18 +124,19 @@ class SecurityInputTestCase(ServerTestCase):
                 self.assertRefused(lambda: client.call('see.protocol',
                         'create', [self.protocol_values(**values)]),
                     f'"{field}"', words)
-        protocol_id, = client.call(
+        # The integration user does not write protocols: an agent does
+        agent = self.client('agent')
+        protocol_id, = agent.call(
             'see.protocol', 'create', [self.protocol_values()])
         for values, field, words in cases:
             with self.subTest(write=field, words=words):
-                self.assertRefused(lambda: client.call('see.protocol',
+                self.assertRefused(lambda: agent.call('see.protocol',
                         'write', [protocol_id], values), f'"{field}"', words)
-        stored, = client.call('see.protocol', 'read', [protocol_id],
+        stored, = agent.call('see.protocol', 'read', [protocol_id],
             ['requester_name', 'description'])
         self.assertEqual(stored['description'], "Pedido")
 
         # The question to SEE-PE, the knowledge base and the parties too
-        agent = self.client('agent')
         protocol_id, = agent.call('see.protocol', 'create',
             [self.protocol_values(state='attending')])
         self.assertRefused(lambda: agent.call('see.protocol',
@@ -166,11 +167,12 @@ class SecurityInputTestCase(ServerTestCase):
                 self.assertRefused(lambda: client.call('see.protocol',
                         'create', [self.protocol_values(service=value)]),
                     'Serviço')
-        protocol_id, = client.call(
+        agent = self.client('agent')
+        protocol_id, = agent.call(
             'see.protocol', 'create', [self.protocol_values()])
         for value in [999999, BIG, HUGE]:
             with self.subTest(write=value):
-                self.assertRefused(lambda: client.call('see.protocol',
+                self.assertRefused(lambda: agent.call('see.protocol',
                         'write', [protocol_id], {'service': value}),
                     'Serviço')
 
