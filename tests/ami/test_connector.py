@@ -9,19 +9,19 @@ are shortened with the connector's options."""
 import json
 import os
 import select
-import subprocess
-import sys
-import tempfile
 import time
 import unittest
 
+from tests.ami.process import ConnectorProcess
 from tests.ami.simulator import AMISimulator, CallScript
 from tests.server import TrytonServer, _connect
 
 MODULES = ['see_atendimento', 'see_sla', 'see_telefonia']
 server = TrytonServer(modules=MODULES, web=False)
 pbx = AMISimulator(version=20)
-state = {}
+connector = ConnectorProcess(server, '--ping-interval', '0.5',
+    '--ping-timeout', '1', '--backoff-base', '0.2', '--backoff-cap', '1',
+    '--db-retry', '1', '--batch-wait', '0.02', '--spool-after', '1')
 
 
 def setUpModule():
@@ -38,36 +38,19 @@ def setUpModule():
             user=server.users['agent'].id).save()
         Agent(server=ami, interface='%s/1002' % tech, extension='1002',
             user=server.users['agent2'].id).save()
-    state['spool'] = tempfile.mkdtemp(prefix='see-ami-spool-')
-    state['log'] = open(os.path.join(state['spool'], 'connector.log'), 'w+')
-    state['process'] = subprocess.Popen([
-            sys.executable, '-m', 'trytond.modules.see_telefonia.connector',
-            '-c', server.config_file, '-d', server.database,
-            '--spool', state['spool'], '--ping-interval', '0.5',
-            '--ping-timeout', '1', '--backoff-base', '0.2',
-            '--backoff-cap', '1', '--db-retry', '1',
-            '--batch-wait', '0.02', '--spool-after', '1'],
-        stdout=state['log'], stderr=subprocess.STDOUT)
+    connector.start()
     if not pbx.wait_ready(timeout=60):
         raise RuntimeError("connector did not log in:\n" + log())
 
 
 def tearDownModule():
-    process = state.get('process')
-    if process:
-        process.terminate()
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    connector.stop()
     pbx.stop()
     server.stop()
 
 
 def log():
-    state['log'].flush()
-    with open(state['log'].name) as file:
-        return file.read()
+    return connector.log()
 
 
 def call_row(linkedid, timeout=15, until=None):
@@ -325,7 +308,7 @@ class ConnectorTestCase(unittest.TestCase):
         script = CallScript(caller='81991110010')
         try:
             pbx.send_events(script.answered(hold=4, talk=20))
-            spool = os.path.join(state['spool'], 'spool-1.jsonl')
+            spool = os.path.join(connector.spool, 'spool-1.jsonl')
             deadline = time.time() + 15
             while time.time() < deadline and not os.path.exists(spool):
                 time.sleep(0.1)

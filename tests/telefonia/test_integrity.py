@@ -9,15 +9,13 @@ process (as the database's technical user); the users try, as in issue
 call back another agent's requester and to read another agent's screen
 pops on the bus."""
 import json
-import os
-import subprocess
 import sys
-import tempfile
 import time
 import unittest
 import urllib.request
 from pathlib import Path
 
+from tests.ami.process import ConnectorProcess
 from tests.ami.simulator import AMISimulator, CallScript
 from tests.server import TrytonServer, password
 
@@ -31,7 +29,8 @@ server = TrytonServer(modules=MODULES, web=False, env={
         'TRYTOND_BUS__LONG_POLLING_TIMEOUT': '2',
         })
 pbx = AMISimulator(version=20)
-state = {}
+connector = ConnectorProcess(server, '--batch-wait', '0.02',
+    prefix='see-integrity-spool-')
 
 
 def setUpModule():
@@ -46,25 +45,13 @@ def setUpModule():
             ('1003', 'supervisor')]:
         Agent(server=ami, interface='PJSIP/%s' % extension,
             extension=extension, user=server.users[role].id).save()
-    state['spool'] = tempfile.mkdtemp(prefix='see-integrity-spool-')
-    state['log'] = open(os.path.join(state['spool'], 'connector.log'), 'w+')
-    state['process'] = subprocess.Popen([
-            sys.executable, '-m', 'trytond.modules.see_telefonia.connector',
-            '-c', server.config_file, '-d', server.database,
-            '--spool', state['spool'], '--batch-wait', '0.02'],
-        stdout=state['log'], stderr=subprocess.STDOUT)
+    connector.start()
     if not pbx.wait_ready(timeout=60):
         raise RuntimeError("connector did not log in")
 
 
 def tearDownModule():
-    process = state.get('process')
-    if process:
-        process.terminate()
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    connector.stop()
     pbx.stop()
     server.stop()
 

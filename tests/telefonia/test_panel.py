@@ -6,13 +6,10 @@
 The calls come from the AMI simulator through the real see-ami-connector
 process into PostgreSQL; the page, opened from the web client's menu with
 its session, must show them by itself, without being reloaded."""
-import os
-import subprocess
-import sys
-import tempfile
 import time
 import unittest
 
+from tests.ami.process import ConnectorProcess
 from tests.ami.simulator import AMISimulator, CallScript
 from tests.browser.chrome import TIMEOUT, BrowserTestCase, sao_login
 from tests.server import TrytonServer
@@ -20,7 +17,8 @@ from tests.server import TrytonServer
 MODULES = ['see_atendimento', 'see_sla', 'see_telefonia']
 server = TrytonServer(modules=MODULES)
 pbx = AMISimulator(version=20)
-state = {}
+connector = ConnectorProcess(server, '--batch-wait', '0.05',
+    prefix='see-panel-spool-')
 
 
 def setUpModule():
@@ -39,13 +37,7 @@ def setUpModule():
     for extension, role in [('1001', 'agent'), ('1002', 'agent2')]:
         Agent(server=ami, interface='PJSIP/%s' % extension,
             extension=extension, user=server.users[role].id).save()
-    state['spool'] = tempfile.mkdtemp(prefix='see-panel-spool-')
-    state['log'] = open(os.path.join(state['spool'], 'connector.log'), 'w+')
-    state['process'] = subprocess.Popen([
-            sys.executable, '-m', 'trytond.modules.see_telefonia.connector',
-            '-c', server.config_file, '-d', server.database,
-            '--spool', state['spool'], '--batch-wait', '0.05'],
-        stdout=state['log'], stderr=subprocess.STDOUT)
+    connector.start()
     if not pbx.wait_ready(timeout=60):
         raise RuntimeError("connector did not log in")
     # Both agents log in to the queue
@@ -54,13 +46,7 @@ def setUpModule():
 
 
 def tearDownModule():
-    process = state.get('process')
-    if process:
-        process.terminate()
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    connector.stop()
     pbx.stop()
     server.stop()
 
