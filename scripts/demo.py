@@ -88,6 +88,36 @@ SERVICES = [
         "Registro de reclamações, denúncias e sugestões sobre as escolas."),
     ]
 
+# The in-person service site: its services with their ticket prefixes, its
+# desks (services served, agent on duty) and today's tickets (service,
+# priority, name, CPF), the first seven of which the demo moves on
+SITE = {
+    'name': "Unidade de Atendimento Recife Centro",
+    'code': 'REC',
+    'address': "Av. Afonso Olindense, 1513 — Várzea, Recife — PE",
+    'services': [('MATRICULA', 'MAT'), ('DOCUMENTOS', 'DOC'),
+        ('PASSELIVRE', 'PAS')],
+    'desks': [
+        ("Guichê 1", ['MATRICULA', 'DOCUMENTOS'], 'atendente'),
+        ("Guichê 2", ['PASSELIVRE', 'DOCUMENTOS'], 'atendente2'),
+        ("Guichê 3", ['MATRICULA', 'DOCUMENTOS', 'PASSELIVRE'],
+            'atendente3'),
+        ],
+    'tickets': [
+        ('MATRICULA', None, "Rosa Maria Tavares", '529.982.247-25'),
+        ('MATRICULA', 'IDOSO80', None, None),
+        ('DOCUMENTOS', 'IDOSO60', "José Alves", None),
+        ('MATRICULA', None, None, None),
+        ('DOCUMENTOS', 'GESTANTE', "Luana Pires", '111.444.777-35'),
+        ('PASSELIVRE', None, "Caio Rocha", None),
+        ('PASSELIVRE', None, None, None),
+        ('MATRICULA', None, None, None),
+        ('MATRICULA', 'PCD', None, None),
+        ('PASSELIVRE', None, "Vera Lúcia", None),
+        ('DOCUMENTOS', None, None, None),
+        ],
+    }
+
 ARTICLES = [
     # title, service codes, keywords, produced by, final state, body
     ("Matrícula de alunos novatos: calendário e etapas", ['MATRICULA'],
@@ -220,6 +250,8 @@ USERS = [
     ('gestor', "Roberto Cavalcanti", ['group_contract_manager'], []),
     ('fiscal', "Fernanda Moura (SEE-PE)", ['group_fiscal'], []),
     ('auditor', "Luiz Henrique Barros (SEE-PE)", ['group_auditor'], []),
+    # Its group, in see_presencial, is given with the site
+    ('recepcao', "Renata Lins", [], []),
     ('integracao', "Integração SIEPE", ['group_integration'], []),
     ]
 ROLES = {
@@ -231,6 +263,7 @@ ROLES = {
     'gestor': "Gestor do contrato",
     'fiscal': "Fiscal do contrato",
     'auditor': "Auditor SEE-PE (somente leitura)",
+    'recepcao': "Recepção da unidade presencial",
     'admin': "Administrador",
     'integracao': "Integração (JSON-RPC)",
     }
@@ -596,8 +629,103 @@ class Loader:
         self.load_ratings()
         self.load_protocols()
         self.load_calls()
+        # Before the month's measurement, which counts their protocols
+        self.load_site()
         self.measurements = self.load_contract()
         self.skip_configuration_wizard()
+
+    def load_site(self):
+        """The in-person service site of Recife with its desks, and today's
+        queue tickets in every state, moved through their workflow by the
+        reception and the desk agents"""
+        pool = self.pool
+        try:
+            Site = pool.get('see.site')
+        except KeyError:
+            return
+        from trytond.transaction import Transaction
+        Desk = pool.get('see.site.desk')
+        Ticket = pool.get('see.ticket')
+        Priority = pool.get('see.ticket.priority')
+        Protocol = pool.get('see.protocol')
+        User = pool.get('res.user')
+        if Site.search([('code', '=', SITE['code'])]):
+            return
+        users = self.users
+        # The agents also work at the site's desks
+        for login, group in [('atendente', 'group_desk_agent'),
+                ('atendente2', 'group_desk_agent'),
+                ('atendente3', 'group_desk_agent'),
+                ('recepcao', 'group_reception')]:
+            User.write([users[login]], {'groups': [
+                        ('add', [self.ref(group, 'see_presencial')])]})
+        site, = Site.create([{
+                    'name': SITE['name'], 'code': SITE['code'],
+                    'address': SITE['address'], 'no_show_calls': 2,
+                    'services': [('create', [
+                                {'service': self.services[code].id,
+                                    'prefix': prefix}
+                                for code, prefix in SITE['services']])],
+                    'receptionists': [('add', [users['recepcao'].id])],
+                    }])
+        desks = Desk.create([{
+                    'site': site.id, 'name': name, 'number': number,
+                    'services': [('add', [self.services[c].id
+                                for c in services])],
+                    'agents': [('add', [users[login].id])],
+                    } for number, (name, services, login)
+                in enumerate(SITE['desks'], 1)])
+        self.count('see.site', 1)
+        self.count('see.site.desk', len(desks))
+        priorities = {p.code: p.id for p in Priority.search([])}
+        with Transaction().set_user(users['recepcao'].id):
+            tickets = Ticket.create([{
+                        'site': site.id,
+                        'service': self.services[service].id,
+                        'priority': priorities.get(priority),
+                        'requester_name': name, 'requester_cpf': cpf,
+                        } for service, priority, name, cpf in SITE['tickets']])
+        self.count('see.ticket', len(tickets))
+        (attended, identified_later, suspended, absent, attending, cancelled,
+            called) = tickets[:7]
+        standard = self.classifications['PADRAO']
+
+        def resolve(ticket, phone):
+            protocol = ticket.protocol
+            if protocol.state == 'draft':
+                # The desk identifies the citizen, then starts
+                protocol.requester_name = (
+                    protocol.requester_name or "Cidadão do balcão")
+                protocol.requester_phone = phone
+                protocol.save()
+                Protocol.start([protocol])
+            protocol.classification = standard
+            protocol.answer = "Orientado no guichê."
+            protocol.save()
+            Protocol.resolve([protocol])
+
+        first, second, third = desks
+        with Transaction().set_user(users['atendente'].id):
+            for ticket, phone in [(attended, None),
+                    (identified_later, '(81) 99812-3401')]:
+                Ticket.call([ticket], first)
+                Ticket.start([ticket])
+                resolve(Ticket(ticket.id), phone)
+                Ticket.finish([ticket])
+            Ticket.call([suspended], first)
+            Ticket.start([suspended])
+            Ticket.suspend([suspended])
+            Ticket.call([absent], first)
+            Ticket.recall([absent])
+            Ticket.no_show([absent])
+            Ticket.call([attending], first)
+            Ticket.start([attending])
+        with Transaction().set_user(users['atendente2'].id):
+            Ticket.call([cancelled], second)
+            Ticket.cancel_with_reason([cancelled],
+                "O cidadão desistiu do atendimento.")
+        with Transaction().set_user(users['atendente3'].id):
+            Ticket.call([called], third)
 
     def skip_configuration_wizard(self):
         """The demo is configured: the administrator's first login opens

@@ -45,7 +45,8 @@ COUNTED = [
     'res_notification', 'see_contract', 'see_service_order',
     'see_platform_incident', 'see_sla_measurement',
     'see_sla_measurement_line', 'see_call', 'see_telephony_agent',
-    'see_chat_session', 'see_chat_message',
+    'see_chat_session', 'see_chat_message', 'see_site', 'see_site_desk',
+    'see_ticket', 'see_ticket_event',
     ]
 
 
@@ -319,6 +320,21 @@ class DemoTestCase(unittest.TestCase):
                     'see.protocol.event', ['protocol'])} - own)
         self.assertEqual({u['login'] for u in self.readable(integration,
                     'res.user', ['login'])} - {'integracao'}, set())
+
+    def test_tickets_in_every_state(self):
+        """The in-person site has today's queue tickets in every state,
+        those attended with their presencial protocol"""
+        states = dict(self.query(
+                'SELECT state, COUNT(*) FROM see_ticket GROUP BY state'))
+        self.assertEqual(set(states), {'waiting', 'called', 'attending',
+                'suspended', 'finished', 'cancelled', 'no_show'})
+        rows = self.query('SELECT t.state, p.channel, p.state FROM '
+            'see_ticket t JOIN see_protocol p ON p.id = t.protocol')
+        self.assertEqual({r[1] for r in rows}, {'presencial'})
+        self.assertEqual(sorted(p for t, _, p in rows if t == 'finished'),
+            ['resolved', 'resolved'])
+        (desks,), = self.query('SELECT COUNT(*) FROM see_site_desk')
+        self.assertEqual(desks, 3)
 
     def test_no_configuration_wizard(self):
         "The administrator's first login opens the menu, not a wizard"
