@@ -68,6 +68,14 @@ def load(server):
     return json.loads(line[len(_MARKER):])
 
 
+def clients(server):
+    "A JSON-RPC client of server logged in as each role, by role"
+    from tests.rpc import Client
+    from tests.server import ROLES, password
+    return {role: Client(server, server.users[role].login, password(role))
+        for role in ROLES}
+
+
 def _describe(pool):
     from trytond.model import (
         ModelSingleton, ModelSQL, ModelStorage, fields)

@@ -24,8 +24,8 @@ from decimal import Decimal
 from trytond.pyson import PYSONDecoder
 
 from tests import rights_fixture
-from tests.rpc import Client, RPCError
-from tests.server import ROLES, ServerTestCase, password
+from tests.rpc import RPCError
+from tests.server import ServerTestCase
 
 WORKERS = 4
 # Records tried per model: one per state, at most
@@ -75,8 +75,7 @@ class ReadonlyFieldsTestCase(ServerTestCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.description = rights_fixture.load(cls.server)
-        cls.clients = {role: Client(cls.server, cls.server.users[role].login,
-                password(role)) for role in ROLES}
+        cls.clients = rights_fixture.clients(cls.server)
         cls.admin = cls.clients['admin']
 
     def records(self, name):

@@ -35,8 +35,8 @@ import unittest
 
 from scripts import rights_table
 from tests import rights_fixture
-from tests.rpc import Client, RPCError
-from tests.server import ROLES, ServerTestCase, password
+from tests.rpc import RPCError
+from tests.server import ROLES, ServerTestCase
 
 
 def _date(value):
@@ -78,8 +78,7 @@ class RightsMatrixTestCase(ServerTestCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.description = rights_fixture.load(cls.server)
-        cls.clients = {role: Client(cls.server, cls.server.users[role].login,
-                password(role)) for role in ROLES}
+        cls.clients = rights_fixture.clients(cls.server)
         cls.expected = {row['key']: row for row in rights_table.load()}
         cls.classification, = [i for i, in cls.server.query(
                 'SELECT id FROM see_classification ORDER BY id LIMIT 1')]

@@ -26,6 +26,7 @@ from trytond.protocols.wrappers import (
 from trytond.transaction import Transaction
 from trytond.wsgi import app
 
+from .errors import internal_error_message
 from .integrity import MAX_INTEGER
 from .web import json_errors, json_response, static_response, user_context
 
@@ -100,9 +101,8 @@ def board_errors(func):
             raise
         except Exception:
             logger.exception("%s failed", request.path)
-            with Transaction().start(pool.database_name, 0, readonly=True):
-                message = gettext('see_atendimento.msg_web_internal_error')
-            return _error(message, HTTPStatus.INTERNAL_SERVER_ERROR)
+            return _error(internal_error_message(pool.database_name),
+                HTTPStatus.INTERNAL_SERVER_ERROR)
     return wrapper
 
 

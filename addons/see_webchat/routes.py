@@ -39,6 +39,7 @@ from trytond.i18n import gettext
 from trytond.model.exceptions import AccessError
 from trytond.model.modelview import AccessButtonError
 from trytond.modules.see_atendimento import web
+from trytond.modules.see_atendimento.integrity import MAX_INTEGER
 from trytond.protocols.wrappers import (
     HTTPStatus, Response, set_max_request_size, with_pool, with_transaction)
 from trytond.transaction import Transaction, without_check_access
@@ -65,9 +66,6 @@ JSON_HEADERS = {
     'Cache-Control': 'no-store',
     'X-Content-Type-Options': 'nosniff',
     }
-# Ids are INTEGER columns: a larger one names no record (and SQLite, the
-# demo, cannot even compare it)
-MAX_ID = 2 ** 31 - 1
 
 
 def _json(data, status=HTTPStatus.OK):
@@ -140,7 +138,8 @@ def check_ids(*ids):
     """Refuse as not found an id beyond what the database stores (in a
     transaction, for the message's language)"""
     for value in ids:
-        if value is not None and not 0 <= value <= MAX_ID:
+        # Ids are INTEGER columns: a larger one names no record
+        if value is not None and not 0 <= value <= MAX_INTEGER:
             raise _not_found()
 
 
