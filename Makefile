@@ -20,8 +20,15 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 
 install: $(VENV)/.installed
 
-$(SAO)/.installed:
-	npm install --no-audit --no-fund --silent tryton-sao@8.0
+# package.json: the web client, the government's design system of the
+# citizens' pages (@govbr-ds/core) and the accessibility checker of their
+# tests (axe-core); npm prunes the web client's own dependencies, so they
+# are installed again after
+node_modules/.installed: package.json
+	npm install --no-audit --no-fund --silent
+	touch $@
+
+$(SAO)/.installed: node_modules/.installed
 	cd $(SAO) && npm install --omit=dev --legacy-peer-deps --no-audit --no-fund --silent
 	touch $@
 

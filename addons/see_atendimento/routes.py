@@ -28,7 +28,8 @@ from trytond.wsgi import app
 
 from .errors import internal_error_message
 from .integrity import MAX_INTEGER
-from .web import json_errors, json_response, static_response, user_context
+from .web import (
+    govbr_root, json_errors, json_response, static_response, user_context)
 
 logger = logging.getLogger(__name__)
 
@@ -145,6 +146,14 @@ def board_database_page(request, database_name):
 def board_static(request, filename):
     "Script and style of the board"
     return _static(filename)
+
+
+@app.route('/see_atendimento/govbr/<path:filename>', methods={'GET'})
+def govbr_static(request, filename):
+    "Style, fonts and scripts of the design system of the citizens' pages"
+    # Versioned by the npm package: browsers may keep them for a day
+    return static_response(govbr_root(), filename, {
+            'Cache-Control': 'public, max-age=86400'})
 
 
 @app.route('/<database_name>/see_atendimento/board/data', methods={'GET'})

@@ -15,13 +15,17 @@ import json
 import mimetypes
 import os
 
+from trytond.config import config
 from trytond.exceptions import UserError, UserWarning
 from trytond.protocols.wrappers import HTTPStatus, Response, abort
 from trytond.tools import safe_join
 from trytond.transaction import Transaction
 
 __all__ = ['json_response', 'error_response', 'json_errors',
-    'static_response', 'user_context']
+    'static_response', 'user_context', 'govbr_root']
+
+REPOSITORY = os.path.normpath(
+    os.path.join(os.path.dirname(__file__), '..', '..'))
 
 
 def json_response(data, status=HTTPStatus.OK, headers=None):
@@ -82,3 +86,25 @@ def user_context(pool):
     language = (user['language.'] or {}).get('code')
     return Transaction().set_context(
         language=language or Configuration.get_language())
+
+
+def govbr_root():
+    """The folder of the government's design system (npm @govbr-ds/core),
+    which the citizens' pages use: ``[see_atendimento] govbr_root``, else
+    beside the web client (``[web] root``, node_modules/tryton-sao), else the
+    repository's node_modules"""
+    root = config.get('see_atendimento', 'govbr_root', default=None)
+    if root:
+        return root
+    candidates = []
+    web_root = config.get('web', 'root', default=None)
+    if web_root:
+        candidates.append(os.path.join(
+                os.path.dirname(os.path.abspath(web_root)),
+                '@govbr-ds', 'core', 'dist'))
+    candidates.append(os.path.join(
+            REPOSITORY, 'node_modules', '@govbr-ds', 'core', 'dist'))
+    for candidate in candidates:
+        if os.path.isdir(candidate):
+            return candidate
+    return candidates[-1]
