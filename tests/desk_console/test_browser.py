@@ -8,11 +8,14 @@ logs in on the page's own form, picks a desk and works through the
 buttons; what the server refuses shows as its message.  The tickets are
 issued through the RPC API, as the reception would, and the console shows
 them by itself."""
+import os
 import unittest
 
 from tests.browser.chrome import TIMEOUT, BrowserTestCase, sao_login
 from tests.desk_console.fixture import Site, new_server, password
 
+AXE = os.path.join(os.path.dirname(__file__), '..', '..', 'node_modules',
+    'axe-core', 'axe.min.js')
 server = new_server()
 site = Site(server)
 
@@ -79,12 +82,29 @@ class DeskConsoleTestCase(BrowserTestCase):
         self.wait_text('#message', lambda t: bool(t) and all(
                 w in t for w in words))
 
+    def assertAccessible(self):
+        "No violation of impact serious or critical, by axe-core"
+        with open(AXE) as file:
+            self.driver.execute_script(file.read())
+        result = self.driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "axe.run(document).then(r => done(r.violations.map("
+            "v => [v.id, v.impact, v.nodes.map(n => n.target.join(' '))])),"
+            " e => done([['error', 'critical', [String(e)]]]));")
+        serious = [v for v in result if v[1] in {'serious', 'critical'}]
+        self.assertEqual(serious, [])
+
+    def logout(self):
+        "Forget the sessions: the cookie's path is the database's"
+        self.driver.get(f'{server.url}{server.database}/see_presencial/'
+            'console/static/console.css')
+        self.driver.execute_script('window.localStorage.clear();')
+        self.driver.delete_all_cookies()
+
     def console_login(self, login, desk=None):
         "Log in on the console's own form and pick desk"
         _, By, EC, Select, _ = _selenium()
-        self.driver.get(server.url)
-        self.driver.execute_script('window.localStorage.clear();')
-        self.driver.delete_all_cookies()
+        self.logout()
         self.driver.get(
             f'{server.url}{server.database}/see_presencial/console')
         user = self.wait().until(EC.visibility_of_element_located(
@@ -115,6 +135,7 @@ class DeskConsoleTestCase(BrowserTestCase):
             "Nenhuma senha no guichê. Chame a próxima da fila.")
         self.assertEqual(self.driver.find_element(
                 By.ID, 'current').get_attribute('aria-live'), 'polite')
+        self.assertAccessible()
 
         # The keyboard: the button takes the focus and Enter presses it
         self.driver.find_element(By.ID, 'call-next').send_keys('\n')
@@ -241,6 +262,7 @@ class DeskConsoleTestCase(BrowserTestCase):
         self.message(number)
         self.assertEqual(site.ticket(ticket)[1], 'attending')
 
+        self.assertAccessible()
         self.driver.find_element(By.ID, 'identify-name').send_keys(
             "Maria da Silva")
         self.driver.find_element(By.ID, 'identify-cpf').send_keys(
@@ -267,9 +289,7 @@ class DeskConsoleTestCase(BrowserTestCase):
         the reception has no desk; an agent of another desk is refused"""
         ActionChains, By, EC, Select, _ = _selenium()
         site.clear()
-        self.driver.get(server.url)
-        self.driver.execute_script('window.localStorage.clear();')
-        self.driver.delete_all_cookies()
+        self.logout()
         self.sao_login_as('ana')
         before = set(self.driver.window_handles)
 

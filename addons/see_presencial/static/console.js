@@ -169,10 +169,13 @@
 
     function renderCurrent(data) {
         var ticket = data.current;
+        // The name given at the reception, else the one of the protocol
+        var name = ticket ? ticket.requester_name ||
+            (ticket.protocol && ticket.protocol.requester_name) : null;
         var live = ticket ? {
             id: ticket.id, number: ticket.number, service: ticket.service,
             priority: ticket.priority, state: ticket.state,
-            calls: ticket.call_count, name: ticket.requester_name,
+            calls: ticket.call_count, name: name,
         } : null;
         if (changed('current', live)) {
             show('no-current', !ticket);
@@ -184,8 +187,7 @@
                 $('current-state').textContent = ticket.state_name;
                 $('current-calls').textContent = ticket.call_count + ' de ' +
                     data.desk.no_show_calls + ' antes do não comparecimento';
-                $('current-requester').textContent =
-                    ticket.requester_name || 'Não informado';
+                $('current-requester').textContent = name || 'Não informado';
             }
             closeForms();
         }
