@@ -80,13 +80,13 @@ class ServiceCalendar(ServerReadonly, DeactivableMixin, ModelSQL, ModelView):
         for calendar in calendars:
             if calendar.start_time >= calendar.end_time:
                 raise CalendarError(gettext(
-                        'see_sla.msg_calendar_hours',
+                        'see_atendimento.msg_calendar_hours',
                         calendar=calendar.rec_name))
             try:
                 ZoneInfo(calendar.timezone)
             except Exception:
                 raise CalendarError(gettext(
-                        'see_sla.msg_calendar_timezone',
+                        'see_atendimento.msg_calendar_timezone',
                         timezone=calendar.timezone))
 
     @property
@@ -147,6 +147,31 @@ class ServiceCalendar(ServerReadonly, DeactivableMixin, ModelSQL, ModelView):
                         closes.astimezone(utc).replace(tzinfo=None)))
             date += dt.timedelta(days=1)
         return result
+
+    def local_date(self, at):
+        "The date in the calendar's zone of at, a UTC naive datetime"
+        return at.replace(tzinfo=dt.timezone.utc).astimezone(self.zone).date()
+
+    def interval_at(self, at):
+        """Return the (start, end) UTC naive service interval that contains
+        at, a UTC naive datetime, or None when the service is closed"""
+        day = self.local_date(at)
+        # A late closing in a zone west of UTC ends on the next UTC day
+        for opens, closes in self.service_intervals(
+                day - dt.timedelta(days=1), day):
+            if opens <= at < closes:
+                return opens, closes
+        return None
+
+    def next_opening(self, at, days=366):
+        """Return the UTC naive start of the first service interval after
+        at, or None if there is none in the next days"""
+        day = self.local_date(at)
+        for opens, _ in self.service_intervals(
+                day, day + dt.timedelta(days=days)):
+            if opens > at:
+                return opens
+        return None
 
     def working_day_checker(self, start, end):
         "Return a function telling if a date is a working day (Mon-Fri)"
