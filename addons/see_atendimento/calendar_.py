@@ -10,8 +10,26 @@ from trytond.i18n import gettext
 from trytond.model import DeactivableMixin, ModelSQL, ModelView, fields
 from trytond.modules.see_atendimento.integrity import ServerReadonly
 from trytond.pool import Pool
+from trytond.transaction import Transaction
 
 from .exceptions import CalendarError
+
+# The module that held the calendars before see_atendimento
+FORMER_MODULE = 'see_sla'
+
+
+def claim_model(model, module_name):
+    """Record model and its fields as module_name's in a database where
+    the former module registered them (the table stays as it is)"""
+    pool = Pool()
+    cursor = Transaction().connection.cursor()
+    for name in ['ir.model', 'ir.model.field']:
+        table = pool.get(name).__table__()
+        column = table.name if name == 'ir.model' else table.model
+        cursor.execute(*table.update([table.module], [module_name],
+                where=(column == model.__name__)
+                & (table.module == FORMER_MODULE)))
+
 
 WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday',
     'saturday', 'sunday']
@@ -57,6 +75,11 @@ class ServiceCalendar(ServerReadonly, DeactivableMixin, ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         cls._order.insert(0, ('name', 'ASC'))
+
+    @classmethod
+    def __register__(cls, module_name):
+        super().__register__(module_name)
+        claim_model(cls, module_name)
 
     @classmethod
     def default_timezone(cls):
@@ -200,6 +223,11 @@ class Holiday(ServerReadonly, ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         cls._order.insert(0, ('date', 'DESC'))
+
+    @classmethod
+    def __register__(cls, module_name):
+        super().__register__(module_name)
+        claim_model(cls, module_name)
 
     @classmethod
     def default_kind(cls):

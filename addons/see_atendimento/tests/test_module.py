@@ -237,6 +237,32 @@ class SeeAtendimentoTestCase(ModuleTestCase):
         self.assertIsNotNone(always.interval_at(utc(2024, 3, 6, 13)))
 
 
+    @with_transaction()
+    def test_calendar_moved_from_see_sla(self):
+        """A database where see_sla registered the calendars records them
+        as see_atendimento's on update, keeping their rows"""
+        pool = Pool()
+        Calendar = pool.get('see.sla.calendar')
+        Model = pool.get('ir.model')
+        ModelField = pool.get('ir.model.field')
+        calendar, = Calendar.create([weekdays_calendar()])
+        model = Model.__table__()
+        field = ModelField.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*model.update([model.module], ['see_sla'],
+                where=model.name == 'see.sla.calendar'))
+        cursor.execute(*field.update([field.module], ['see_sla'],
+                where=field.model == 'see.sla.calendar'))
+        Calendar.__register__('see_atendimento')
+        cursor.execute(*model.select(model.module,
+                where=model.name == 'see.sla.calendar'))
+        self.assertEqual(cursor.fetchall(), [('see_atendimento',)])
+        cursor.execute(*field.select(field.module,
+                where=field.model == 'see.sla.calendar', group_by=[
+                    field.module]))
+        self.assertEqual(cursor.fetchall(), [('see_atendimento',)])
+        self.assertEqual(Calendar.search([]), [calendar])
+
 def weekdays_calendar():
     "Values of a calendar open Monday to Friday 08:00-19:00 in Recife"
     return {
