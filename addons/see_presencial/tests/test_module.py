@@ -224,6 +224,7 @@ class SeePresencialTestCase(ModuleTestCase):
         Desk = pool.get('see.site.desk')
         Protocol = pool.get('see.protocol')
         Classification = pool.get('see.classification')
+        Cron = pool.get('ir.cron')
         user = Transaction().user
         site, enrolment, _ = self._site()
         desk_a, desk_b, desk_c = Desk.create([{
@@ -257,7 +258,9 @@ class SeePresencialTestCase(ModuleTestCase):
         Ticket.write(tickets, {'day': yesterday})
         today, = Ticket.create([{'site': site.id, 'service': enrolment.id}])
 
-        Ticket.close_past_days()
+        # As the scheduler runs it
+        cron, = Cron.search([('method', '=', 'see.ticket|close_past_days')])
+        Cron.run_once([cron])
         self.assertEqual(
             [Ticket(t.id).state for t in tickets + [today]],
             ['cancelled', 'attending', 'finished', 'cancelled', 'cancelled',
