@@ -92,6 +92,8 @@ SERVICES = [
 # desks (services served, agent on duty) and today's tickets (service,
 # priority, name, CPF), the first seven of which the demo moves on
 SITE = {
+    # Open at any hour so that the demo issues tickets whenever it runs
+    'calendar': "Demonstração — aberto todos os dias, 24 horas, sem feriados",
     'name': "Unidade de Atendimento Recife Centro",
     'code': 'REC',
     'address': "Av. Afonso Olindense, 1513 — Várzea, Recife — PE",
@@ -250,8 +252,9 @@ USERS = [
     ('gestor', "Roberto Cavalcanti", ['group_contract_manager'], []),
     ('fiscal', "Fernanda Moura (SEE-PE)", ['group_fiscal'], []),
     ('auditor', "Luiz Henrique Barros (SEE-PE)", ['group_auditor'], []),
-    # Its group, in see_presencial, is given with the site
+    # Their groups, in see_presencial, are given with the site
     ('recepcao', "Renata Lins", [], []),
+    ('supervisor-unidade', "Gustavo Henrique Barbosa", [], []),
     ('integracao', "Integração SIEPE", ['group_integration'], []),
     ]
 ROLES = {
@@ -264,6 +267,7 @@ ROLES = {
     'fiscal': "Fiscal do contrato",
     'auditor': "Auditor SEE-PE (somente leitura)",
     'recepcao': "Recepção da unidade presencial",
+    'supervisor-unidade': "Supervisor da unidade presencial",
     'admin': "Administrador",
     'integracao': "Integração (JSON-RPC)",
     }
@@ -645,6 +649,7 @@ class Loader:
             return
         from trytond.transaction import Transaction
         Desk = pool.get('see.site.desk')
+        Calendar = pool.get('see.sla.calendar')
         Ticket = pool.get('see.ticket')
         Priority = pool.get('see.ticket.priority')
         Protocol = pool.get('see.protocol')
@@ -656,12 +661,23 @@ class Loader:
         for login, group in [('atendente', 'group_desk_agent'),
                 ('atendente2', 'group_desk_agent'),
                 ('atendente3', 'group_desk_agent'),
-                ('recepcao', 'group_reception')]:
+                ('recepcao', 'group_reception'),
+                ('supervisor-unidade', 'group_site_supervisor')]:
             User.write([users[login]], {'groups': [
                         ('add', [self.ref(group, 'see_presencial')])]})
+        calendar, = Calendar.create([{
+                    'name': SITE['calendar'], 'kind': 'rotineiro',
+                    'start_time': dt.time(0, 0),
+                    'end_time': dt.time(23, 59, 59),
+                    'monday': True, 'tuesday': True, 'wednesday': True,
+                    'thursday': True, 'friday': True, 'saturday': True,
+                    'sunday': True, 'holiday_country': None,
+                    }])
         site, = Site.create([{
                     'name': SITE['name'], 'code': SITE['code'],
                     'address': SITE['address'], 'no_show_calls': 2,
+                    'calendar': calendar.id,
+                    'supervisors': [('add', [users['supervisor-unidade'].id])],
                     'services': [('create', [
                                 {'service': self.services[code].id,
                                     'prefix': prefix}
@@ -1383,10 +1399,12 @@ def print_summary(database, target, created, passwords, states,
     width = max(len(r) for r in ROLES.values())
     logins = [u[0] for u in USERS if u[0] != 'integracao']
     logins += ['admin', 'integracao']
-    print(f"{'Papel':<{width}}  {'Login':<11}  Senha")
-    print(f"{'-' * width}  {'-' * 11}  {'-' * 16}")
+    login_width = max(len(login) for login in logins)
+    print(f"{'Papel':<{width}}  {'Login':<{login_width}}  Senha")
+    print(f"{'-' * width}  {'-' * login_width}  {'-' * 16}")
     for login in logins:
-        print(f"{ROLES[login]:<{width}}  {login:<11}  {passwords[login]}")
+        print(f"{ROLES[login]:<{width}}  {login:<{login_width}}  "
+            f"{passwords[login]}")
     print()
 
 

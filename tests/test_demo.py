@@ -336,6 +336,30 @@ class DemoTestCase(unittest.TestCase):
         (desks,), = self.query('SELECT COUNT(*) FROM see_site_desk')
         self.assertEqual(desks, 3)
 
+    def test_site_calendar_and_supervisor(self):
+        """The site is open at any hour (the demo issues tickets whenever it
+        runs) and has its own supervisor, printed with the logins"""
+        (calendar, start, end, days), = self.query(
+            'SELECT c.name, c.start_time, c.end_time, c.monday AND '
+            'c.tuesday AND c.wednesday AND c.thursday AND c.friday AND '
+            'c.saturday AND c.sunday FROM see_site s '
+            'JOIN see_sla_calendar c ON c.id = s.calendar '
+            "WHERE s.code = 'REC'")
+        self.assertIn("aberto todos os dias", calendar)
+        self.assertEqual((start.hour, end.hour, days), (0, 23, True))
+        (supervisor,), = self.query(
+            'SELECT u.login FROM "see_site-res_user_supervisor" ss '
+            'JOIN res_user u ON u.id = ss."user" '
+            'JOIN see_site s ON s.id = ss.site '
+            'JOIN "res_user-res_group" ug ON ug."user" = u.id '
+            'JOIN ir_model_data d ON d.db_id = ug."group" '
+            "AND d.model = 'res.group' AND d.module = 'see_presencial' "
+            "AND d.fs_id = 'group_site_supervisor' "
+            "WHERE s.code = 'REC'")
+        self.assertEqual(supervisor, 'supervisor-unidade')
+        self.assertIn(' supervisor-unidade ', self.second)
+        self.client('supervisor-unidade')
+
     def test_no_configuration_wizard(self):
         "The administrator's first login opens the menu, not a wizard"
         self.assertEqual(self.query('SELECT COUNT(*) FROM '

@@ -43,3 +43,7 @@ class InvalidInputError(ValidationError):
 
 class WrongPasswordError(UserError):
     pass
+
+
+class CalendarError(ValidationError):
+    pass

@@ -10,9 +10,9 @@ from trytond.modules.see_atendimento.integrity import ServerReadonly
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.tools.timezone import UTC, available_timezones, get_tzinfo
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
-from .exceptions import DeskAccessError, SiteValidationError
+from .exceptions import DeskAccessError, SiteClosedError, SiteValidationError
 
 
 class Site(ServerReadonly, DeactivableMixin, ModelSQL, ModelView):
@@ -26,6 +26,11 @@ class Site(ServerReadonly, DeactivableMixin, ModelSQL, ModelView):
         'get_timezones', "Timezone", required=True,
         help="The tickets' numbering restarts every day at midnight in "
         "this timezone.")
+    calendar = fields.Many2One(
+        'see.sla.calendar', "Opening Hours", ondelete='RESTRICT',
+        help="The service calendar of the site: tickets are issued only on "
+        "its days and hours, not on its holidays. Leave empty for a site "
+        "open at all times.")
     services = fields.One2Many(
         'see.site.service', 'site', "Services",
         help="The services offered at the site and the prefix of their "
@@ -90,6 +95,62 @@ class Site(ServerReadonly, DeactivableMixin, ModelSQL, ModelView):
     def today(self):
         "The current day at the site, which numbers the tickets"
         return self.now().date()
+
+    def is_open(self, at):
+        "Tell if the site is open at at, a UTC naive datetime"
+        if not self.calendar:
+            return True
+        return self.calendar.interval_at(at) is not None
+
+    def next_opening(self, at):
+        """The UTC naive datetime the site opens next after at (at itself
+        when it is open), or None when its calendar has no hours ahead"""
+        if self.is_open(at):
+            return at
+        return self.calendar.next_opening(at)
+
+    def closing_time(self, at):
+        "The UTC naive end of the opening hours around at, or None"
+        if not self.calendar:
+            return None
+        interval = self.calendar.interval_at(at)
+        return interval[1] if interval else None
+
+    def format_local(self, at):
+        "at, a UTC naive datetime, as the site's calendar shows it"
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        lang = Lang.get()
+        zone = (self.calendar.zone if self.calendar
+            else get_tzinfo(self.timezone))
+        local = at.replace(tzinfo=UTC).astimezone(zone)
+        return '%s %s' % (lang.strftime(local.date()), local.strftime('%H:%M'))
+
+    def check_open(self, at):
+        """Refuse to serve at at when the site is closed, saying why and
+        when it opens again"""
+        # The opening hours are no secret for who may issue a ticket
+        with without_check_access():
+            self._check_open(at)
+
+    def _check_open(self, at):
+        if self.is_open(at):
+            return
+        opens = self.next_opening(at)
+        if not opens:
+            raise SiteClosedError(gettext(
+                    'see_presencial.msg_site_closed_no_opening',
+                    site=self.rec_name, calendar=self.calendar.rec_name))
+        day = self.calendar.local_date(at)
+        holidays = self.calendar.holiday_dates(day, day)
+        if day in holidays:
+            raise SiteClosedError(gettext(
+                    'see_presencial.msg_site_closed_holiday',
+                    site=self.rec_name, holiday=holidays[day],
+                    opens=self.format_local(opens)))
+        raise SiteClosedError(gettext(
+                'see_presencial.msg_site_closed',
+                site=self.rec_name, opens=self.format_local(opens)))
 
     def prefix(self, service):
         "The prefix of the tickets of service at the site, or None"

@@ -329,6 +329,7 @@ class Ticket(ServerReadonly, Workflow, ModelSQL, ModelView):
                         'see_presencial.msg_ticket_service_not_offered',
                         service=service.rec_name, site=site.rec_name))
             now = dt.datetime.now()
+            site.check_open(now)
             day = site.today()
             number = Counter.next_number(site, service, day)
             values.update({

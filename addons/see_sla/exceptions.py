@@ -21,10 +21,6 @@ class ContractLockedError(AccessError):
     pass
 
 
-class CalendarError(ValidationError):
-    pass
-
-
 class IncidentError(ValidationError):
     pass
 

@@ -180,5 +180,100 @@ class SeeAtendimentoTestCase(ModuleTestCase):
                     changes[-1]['new_value'], changes[-1]['user']),
                 ("Billable", "Yes", "No", "Administrator"))
 
+    @with_transaction()
+    def test_calendar_holidays(self):
+        "Pernambuco holidays from the package plus the admin's"
+        pool = Pool()
+        Calendar = pool.get('see.sla.calendar')
+        Holiday = pool.get('see.sla.holiday')
+        self.assertTrue(Calendar._history and Holiday._history)
+        routine, = Calendar.create([weekdays_calendar()])
+        # 6 March 2024: Revolução Pernambucana (state holiday)
+        days = routine.holiday_dates(dt.date(2024, 3, 1), dt.date(2024, 3, 31))
+        self.assertIn(dt.date(2024, 3, 6), days)
+        intervals = routine.service_intervals(
+            dt.date(2024, 3, 4), dt.date(2024, 3, 10))
+        # Monday to Friday minus the 6th, 08:00-19:00 in Recife (UTC-3)
+        self.assertEqual(len(intervals), 4)
+        self.assertEqual(intervals[0],
+            (dt.datetime(2024, 3, 4, 11), dt.datetime(2024, 3, 4, 22)))
+        Holiday.create([
+                {'date': dt.date(2024, 3, 6), 'name': "Aberto",
+                    'kind': 'working'},
+                {'date': dt.date(2024, 3, 8), 'name': "Ponto facultativo",
+                    'calendar': routine.id},
+                ])
+        intervals = routine.service_intervals(
+            dt.date(2024, 3, 4), dt.date(2024, 3, 10))
+        self.assertEqual([s.day for s, _ in intervals], [4, 5, 6, 7])
+
+    @with_transaction()
+    def test_calendar_open_and_next_opening(self):
+        "Whether the service is open at a time and when it opens next"
+        pool = Pool()
+        Calendar = pool.get('see.sla.calendar')
+        calendar, = Calendar.create([weekdays_calendar()])
+        utc = dt.datetime
+        # Tuesday 5 March 2024, 10:00 in Recife (13:00 UTC): open
+        self.assertEqual(calendar.interval_at(utc(2024, 3, 5, 13)),
+            (utc(2024, 3, 5, 11), utc(2024, 3, 5, 22)))
+        # 19:00 in Recife: closed, opens on Thursday (the 6th is a holiday)
+        self.assertIsNone(calendar.interval_at(utc(2024, 3, 5, 22)))
+        self.assertEqual(calendar.next_opening(utc(2024, 3, 5, 22)),
+            utc(2024, 3, 7, 11))
+        # Friday 21:30 in Recife is Saturday 00:30 UTC: opens on Monday
+        self.assertIsNone(calendar.interval_at(utc(2024, 3, 9, 0, 30)))
+        self.assertEqual(calendar.next_opening(utc(2024, 3, 9, 0, 30)),
+            utc(2024, 3, 11, 11))
+        # Before the opening of a service day: opens that day
+        self.assertEqual(calendar.next_opening(utc(2024, 3, 11, 10)),
+            utc(2024, 3, 11, 11))
+        # Open every day until 23:59:59: open at 23:30 in Recife
+        always, = Calendar.create([dict(weekdays_calendar(),
+                    name="Todos os dias", start_time=dt.time(0, 0),
+                    end_time=dt.time(23, 59, 59), saturday=True,
+                    sunday=True, holiday_country=None)])
+        self.assertIsNotNone(always.interval_at(utc(2024, 3, 10, 2, 30)))
+        self.assertIsNotNone(always.interval_at(utc(2024, 3, 6, 13)))
+
+
+    @with_transaction()
+    def test_calendar_moved_from_see_sla(self):
+        """A database where see_sla registered the calendars records them
+        as see_atendimento's on update, keeping their rows"""
+        pool = Pool()
+        Calendar = pool.get('see.sla.calendar')
+        Model = pool.get('ir.model')
+        ModelField = pool.get('ir.model.field')
+        calendar, = Calendar.create([weekdays_calendar()])
+        model = Model.__table__()
+        field = ModelField.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*model.update([model.module], ['see_sla'],
+                where=model.name == 'see.sla.calendar'))
+        cursor.execute(*field.update([field.module], ['see_sla'],
+                where=field.model == 'see.sla.calendar'))
+        Calendar.__register__('see_atendimento')
+        cursor.execute(*model.select(model.module,
+                where=model.name == 'see.sla.calendar'))
+        self.assertEqual(cursor.fetchall(), [('see_atendimento',)])
+        cursor.execute(*field.select(field.module,
+                where=field.model == 'see.sla.calendar', group_by=[
+                    field.module]))
+        self.assertEqual(cursor.fetchall(), [('see_atendimento',)])
+        self.assertEqual(Calendar.search([]), [calendar])
+
+def weekdays_calendar():
+    "Values of a calendar open Monday to Friday 08:00-19:00 in Recife"
+    return {
+        'name': "Dias úteis", 'kind': 'rotineiro',
+        'start_time': dt.time(8, 0), 'end_time': dt.time(19, 0),
+        'monday': True, 'tuesday': True, 'wednesday': True,
+        'thursday': True, 'friday': True,
+        'saturday': False, 'sunday': False,
+        'timezone': 'America/Recife',
+        'holiday_country': 'BR', 'holiday_subdivision': 'PE',
+        }
+
 
 del ModuleTestCase

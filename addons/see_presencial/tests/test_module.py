@@ -6,7 +6,7 @@ import unittest
 
 from trytond import backend
 from trytond.modules.see_presencial.exceptions import (
-    TicketError, TicketValidationError)
+    SiteClosedError, TicketError, TicketValidationError)
 from trytond.modules.see_presencial.queue_rule import (
     Candidate, order_queue, pick_next)
 from trytond.pool import Pool
@@ -131,6 +131,181 @@ class SeePresencialTestCase(ModuleTestCase):
                                 ])],
                     }])
         return site, enrolment, free_pass
+
+    def _calendar(self, **values):
+        "A calendar of Recife, Monday to Friday 08:00-19:00 unless values"
+        pool = Pool()
+        Calendar = pool.get('see.sla.calendar')
+        calendar, = Calendar.create([dict({
+                        'name': "Dias úteis", 'kind': 'rotineiro',
+                        'start_time': dt.time(8, 0),
+                        'end_time': dt.time(19, 0),
+                        'monday': True, 'tuesday': True, 'wednesday': True,
+                        'thursday': True, 'friday': True,
+                        'saturday': False, 'sunday': False,
+                        'timezone': 'America/Recife',
+                        'holiday_country': 'BR',
+                        'holiday_subdivision': 'PE',
+                        }, **values)])
+        return calendar
+
+    @with_transaction()
+    def test_site_opening_hours(self):
+        "Test a site is open by its calendar and says when it opens again"
+        site, _, _ = self._site()
+        utc = dt.datetime
+        # Without calendar a site is always open
+        self.assertTrue(site.is_open(utc(2024, 3, 6, 3)))
+        site.check_open(utc(2024, 3, 6, 3))
+        site.calendar = self._calendar()
+        site.save()
+        # Tuesday 5 March 2024, 10:00 in Recife (13:00 UTC)
+        self.assertTrue(site.is_open(utc(2024, 3, 5, 13)))
+        self.assertEqual(site.closing_time(utc(2024, 3, 5, 13)),
+            utc(2024, 3, 5, 22))
+        self.assertEqual(site.next_opening(utc(2024, 3, 5, 13)),
+            utc(2024, 3, 5, 13))
+        site.check_open(utc(2024, 3, 5, 13))
+        # 19:30 in Recife: closed until Thursday 08:00 (the 6th is a holiday)
+        self.assertFalse(site.is_open(utc(2024, 3, 5, 22, 30)))
+        self.assertEqual(site.next_opening(utc(2024, 3, 5, 22, 30)),
+            utc(2024, 3, 7, 11))
+        with self.assertRaises(SiteClosedError) as context:
+            site.check_open(utc(2024, 3, 5, 22, 30))
+        self.assertIn("Unidade REC", context.exception.message)
+        self.assertIn("03/07/2024 08:00", context.exception.message)
+        # On the state holiday: the holiday is named
+        with self.assertRaises(SiteClosedError) as context:
+            site.check_open(utc(2024, 3, 6, 13))
+        self.assertIn("Revolução Pernambucana", context.exception.message)
+        self.assertIn("03/07/2024 08:00", context.exception.message)
+        # 03:00 UTC on Monday is Sunday in Recife: opens Monday 08:00
+        with self.assertRaises(SiteClosedError) as context:
+            site.check_open(utc(2024, 3, 11, 3))
+        self.assertIn("03/11/2024 08:00", context.exception.message)
+
+    @with_transaction()
+    def test_ticket_refused_when_closed(self):
+        """Test no ticket is issued at a site closed now: on its holiday
+        or with no opening hours at all, whatever the time of the run"""
+        pool = Pool()
+        Ticket = pool.get('see.ticket')
+        Holiday = pool.get('see.sla.holiday')
+        site, enrolment, _ = self._site()
+        every_day = {d: True for d in ['monday', 'tuesday', 'wednesday',
+                'thursday', 'friday', 'saturday', 'sunday']}
+        site.calendar = self._calendar(
+            start_time=dt.time(0, 0), end_time=dt.time(23, 59, 59),
+            holiday_country=None, **every_day)
+        site.save()
+        ticket, = Ticket.create([{'site': site.id, 'service': enrolment.id}])
+        self.assertEqual(ticket.number, 'MAT-001')
+        today = site.calendar.local_date(dt.datetime.now())
+        Holiday.create([{'date': today, 'name': "Feriado municipal",
+                    'calendar': site.calendar.id}])
+        with self.assertRaises(SiteClosedError) as context:
+            Ticket.create([{'site': site.id, 'service': enrolment.id,
+                        'scheduled_time': dt.datetime.now()}])
+        self.assertIn("Feriado municipal", context.exception.message)
+        site.calendar = self._calendar(
+            name="Nunca", **{d: False for d in every_day})
+        site.save()
+        with self.assertRaises(SiteClosedError) as context:
+            Ticket.create([{'site': site.id, 'service': enrolment.id}])
+        self.assertIn("Nunca", context.exception.message)
+
+    @with_transaction()
+    def test_close_past_days(self):
+        """Test the tickets of yesterday left open are closed by the cron,
+        once, and today's are left"""
+        pool = Pool()
+        Ticket = pool.get('see.ticket')
+        Event = pool.get('see.ticket.event')
+        Desk = pool.get('see.site.desk')
+        Protocol = pool.get('see.protocol')
+        Classification = pool.get('see.classification')
+        Cron = pool.get('ir.cron')
+        user = Transaction().user
+        site, enrolment, _ = self._site()
+        desk_a, desk_b, desk_c = Desk.create([{
+                    'site': site.id, 'name': "Guichê %s" % n,
+                    'services': [('add', [enrolment.id])],
+                    'agents': [('add', [user])],
+                    } for n in 'ABC'])
+        tickets = Ticket.create(
+            [{'site': site.id, 'service': enrolment.id}] * 5)
+        suspended, open_, ended, called, waiting = tickets
+        for ticket, desk in [(suspended, desk_a), (open_, desk_a),
+                (ended, desk_b), (called, desk_c)]:
+            Ticket.call([ticket], desk.id)
+            if ticket != called:
+                Ticket.start([ticket])
+            if ticket == suspended:
+                Ticket.suspend([ticket])
+        protocol = ended.protocol
+        classification, = Classification.search(
+            [('code', '=', 'PADRAO')])
+        protocol.requester_name = "Antônia"
+        protocol.requester_phone = "(81) 99999-0080"
+        protocol.save()
+        if protocol.state == 'draft':
+            Protocol.start([protocol])
+        protocol.classification = classification
+        protocol.answer = "Orientada no balcão."
+        protocol.save()
+        Protocol.resolve([protocol])
+        yesterday = site.today() - dt.timedelta(days=1)
+        Ticket.write(tickets, {'day': yesterday})
+        today, = Ticket.create([{'site': site.id, 'service': enrolment.id}])
+
+        # As the scheduler runs it
+        cron, = Cron.search([('method', '=', 'see.ticket|close_past_days')])
+        Cron.run_once([cron])
+        self.assertEqual(
+            [Ticket(t.id).state for t in tickets + [today]],
+            ['cancelled', 'attending', 'finished', 'cancelled', 'cancelled',
+                'waiting'])
+        for ticket in [suspended, called, waiting]:
+            ticket = Ticket(ticket.id)
+            self.assertEqual(ticket.cancel_reason, "end of the day")
+            self.assertEqual(ticket.events[-1].action, 'close_day')
+            self.assertTrue(ticket.end_date)
+        self.assertEqual(Ticket(ended.id).events[-1].action, 'close_day')
+        self.assertEqual(Ticket(ended.id).end_date,
+            Protocol(protocol.id).end_date)
+        # The open protocol and its ticket are left to the desk
+        self.assertIn(Ticket(open_.id).protocol.state, {'draft', 'attending'})
+        # Desk C is free again
+        self.assertIsNone(Desk(desk_c.id).current_ticket)
+        count = Event.search_count([])
+        Ticket.close_past_days()
+        self.assertEqual(Event.search_count([]), count)
+
+    @with_transaction()
+    def test_close_day_button(self):
+        """Test the supervisor closes today's tickets of a site after its
+        closing time, not while it is open"""
+        pool = Pool()
+        Ticket = pool.get('see.ticket')
+        Site = pool.get('see.site')
+        site, enrolment, _ = self._site()
+        waiting, = Ticket.create([{'site': site.id, 'service': enrolment.id}])
+        every_day = {d: True for d in ['monday', 'tuesday', 'wednesday',
+                'thursday', 'friday', 'saturday', 'sunday']}
+        site.calendar = self._calendar(
+            start_time=dt.time(0, 0), end_time=dt.time(23, 59, 59),
+            holiday_country=None, **every_day)
+        site.save()
+        with self.assertRaises(SiteClosedError):
+            Site.close_day([site])
+        self.assertEqual(Ticket(waiting.id).state, 'waiting')
+        # Without calendar, the supervisor says when the day ends
+        site.calendar = None
+        site.save()
+        Site.close_day([site])
+        self.assertEqual(Ticket(waiting.id).state, 'cancelled')
+        Site.close_day([site])
+        self.assertEqual(len(Ticket(waiting.id).events), 2)
 
     @with_transaction()
     def test_numbers(self):

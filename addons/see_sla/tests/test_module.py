@@ -238,38 +238,10 @@ class SeeSlaTestCase(ModuleTestCase):
                 'see.service.order', 'see.service.order.line',
                 'see.sla.indicator', 'see.sla.indicator.band',
                 'see.sla.glosa', 'see.sla.configuration',
-                'see.platform.incident', 'see.sla.calendar',
-                'see.sla.holiday', 'see.sla.measurement',
+                'see.platform.incident', 'see.sla.measurement',
                 'see.sla.measurement.comment']:
             with self.subTest(model=name):
                 self.assertTrue(pool.get(name)._history)
-
-    @with_transaction()
-    def test_calendar_holidays(self):
-        "Pernambuco holidays from the package plus the admin's"
-        pool = Pool()
-        Calendar = pool.get('see.sla.calendar')
-        Holiday = pool.get('see.sla.holiday')
-        ModelData = pool.get('ir.model.data')
-        routine = Calendar(ModelData.get_id('see_sla', 'calendar_routine'))
-        # 6 March 2024: Revolução Pernambucana (state holiday)
-        days = routine.holiday_dates(dt.date(2024, 3, 1), dt.date(2024, 3, 31))
-        self.assertIn(dt.date(2024, 3, 6), days)
-        intervals = routine.service_intervals(
-            dt.date(2024, 3, 4), dt.date(2024, 3, 10))
-        # Monday to Friday minus the 6th, 08:00-19:00 in Recife (UTC-3)
-        self.assertEqual(len(intervals), 4)
-        self.assertEqual(intervals[0],
-            (dt.datetime(2024, 3, 4, 11), dt.datetime(2024, 3, 4, 22)))
-        Holiday.create([
-                {'date': dt.date(2024, 3, 6), 'name': "Aberto",
-                    'kind': 'working'},
-                {'date': dt.date(2024, 3, 8), 'name': "Ponto facultativo",
-                    'calendar': routine.id},
-                ])
-        intervals = routine.service_intervals(
-            dt.date(2024, 3, 4), dt.date(2024, 3, 10))
-        self.assertEqual([s.day for s, _ in intervals], [4, 5, 6, 7])
 
 
 del ModuleTestCase

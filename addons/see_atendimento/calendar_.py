@@ -10,8 +10,26 @@ from trytond.i18n import gettext
 from trytond.model import DeactivableMixin, ModelSQL, ModelView, fields
 from trytond.modules.see_atendimento.integrity import ServerReadonly
 from trytond.pool import Pool
+from trytond.transaction import Transaction
 
 from .exceptions import CalendarError
+
+# The module that held the calendars before see_atendimento
+FORMER_MODULE = 'see_sla'
+
+
+def claim_model(model, module_name):
+    """Record model and its fields as module_name's in a database where
+    the former module registered them (the table stays as it is)"""
+    pool = Pool()
+    cursor = Transaction().connection.cursor()
+    for name in ['ir.model', 'ir.model.field']:
+        table = pool.get(name).__table__()
+        column = table.name if name == 'ir.model' else table.model
+        cursor.execute(*table.update([table.module], [module_name],
+                where=(column == model.__name__)
+                & (table.module == FORMER_MODULE)))
+
 
 WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday',
     'saturday', 'sunday']
@@ -59,6 +77,11 @@ class ServiceCalendar(ServerReadonly, DeactivableMixin, ModelSQL, ModelView):
         cls._order.insert(0, ('name', 'ASC'))
 
     @classmethod
+    def __register__(cls, module_name):
+        super().__register__(module_name)
+        claim_model(cls, module_name)
+
+    @classmethod
     def default_timezone(cls):
         return 'America/Recife'
 
@@ -80,13 +103,13 @@ class ServiceCalendar(ServerReadonly, DeactivableMixin, ModelSQL, ModelView):
         for calendar in calendars:
             if calendar.start_time >= calendar.end_time:
                 raise CalendarError(gettext(
-                        'see_sla.msg_calendar_hours',
+                        'see_atendimento.msg_calendar_hours',
                         calendar=calendar.rec_name))
             try:
                 ZoneInfo(calendar.timezone)
             except Exception:
                 raise CalendarError(gettext(
-                        'see_sla.msg_calendar_timezone',
+                        'see_atendimento.msg_calendar_timezone',
                         timezone=calendar.timezone))
 
     @property
@@ -148,6 +171,31 @@ class ServiceCalendar(ServerReadonly, DeactivableMixin, ModelSQL, ModelView):
             date += dt.timedelta(days=1)
         return result
 
+    def local_date(self, at):
+        "The date in the calendar's zone of at, a UTC naive datetime"
+        return at.replace(tzinfo=dt.timezone.utc).astimezone(self.zone).date()
+
+    def interval_at(self, at):
+        """Return the (start, end) UTC naive service interval that contains
+        at, a UTC naive datetime, or None when the service is closed"""
+        day = self.local_date(at)
+        # A late closing in a zone west of UTC ends on the next UTC day
+        for opens, closes in self.service_intervals(
+                day - dt.timedelta(days=1), day):
+            if opens <= at < closes:
+                return opens, closes
+        return None
+
+    def next_opening(self, at, days=366):
+        """Return the UTC naive start of the first service interval after
+        at, or None if there is none in the next days"""
+        day = self.local_date(at)
+        for opens, _ in self.service_intervals(
+                day, day + dt.timedelta(days=days)):
+            if opens > at:
+                return opens
+        return None
+
     def working_day_checker(self, start, end):
         "Return a function telling if a date is a working day (Mon-Fri)"
         holidays = self.holiday_dates(start, end)
@@ -175,6 +223,11 @@ class Holiday(ServerReadonly, ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         cls._order.insert(0, ('date', 'DESC'))
+
+    @classmethod
+    def __register__(cls, module_name):
+        super().__register__(module_name)
+        claim_model(cls, module_name)
 
     @classmethod
     def default_kind(cls):
