@@ -43,3 +43,11 @@ class InvalidInputError(ValidationError):
 
 class WrongPasswordError(UserError):
     pass
+
+
+class DeviceTokenError(UserError):
+    pass
+
+
+class DeviceRateError(UserError):
+    pass
