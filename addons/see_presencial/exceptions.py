@@ -19,3 +19,7 @@ class TicketError(UserError):
 
 class DeskAccessError(AccessError):
     pass
+
+
+class DevicePageError(UserError):
+    pass
