@@ -289,6 +289,18 @@ class DeviceApiTestCase(unittest.TestCase):
         status, again = api('panel/calls', FIXTURE['panel_token'])
         self.assertEqual(again['calls'][-1]['key'], call['key'])
 
+        # A recall over RPC made while no panel waits is kept for the
+        # cursor: the next poll answers it at once
+        agent = server.proteus('agent')
+        agent.get('see.ticket')(called.id).click('recall')
+        status, data = api(f'panel/calls?last={last}',
+            FIXTURE['panel_token'], timeout=60)
+        recall, = data['calls']
+        self.assertEqual((recall['number'], recall['calls']),
+            (called.number, 2))
+        self.assertNotEqual(recall['key'], call['key'])
+        self.assertNotEqual(data['last'], last)
+
 
 def _forget_failures():
     "Forget the counted wrong tokens (the tests share one address)"
