@@ -46,7 +46,8 @@ class Ticket(metaclass=PoolMeta):
         desk = self.desk
         call_date = self.call_date or dt.datetime.now()
         return {
-            'key': f'{self.id}:{call_date.isoformat()}',
+            # Call dates are to the second: a recall may share one
+            'key': f'{self.id}:{self.call_count or 0}:{call_date.isoformat()}',
             'number': self.number,
             'desk': desk.name if desk else '',
             'desk_number': desk.number if desk else None,
