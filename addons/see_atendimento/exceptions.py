@@ -47,3 +47,11 @@ class WrongPasswordError(UserError):
 
 class CalendarError(ValidationError):
     pass
+
+
+class DeviceTokenError(UserError):
+    pass
+
+
+class DeviceRateError(UserError):
+    pass

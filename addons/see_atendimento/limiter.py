@@ -21,11 +21,12 @@ import threading
 from trytond import config
 
 # The requests that wait for news: trytond's bus, the webchat's citizen
-# page and agent console
+# page and agent console, the calling panels of see_presencial
 LONG_POLLS = [
     r'/[^/]+/bus',
     r'/[^/]+/see_webchat/api/sessions/\d+',
     r'/[^/]+/see_webchat/agent/state',
+    r'/[^/]+/see_presencial/panel/calls',
     ]
 
 

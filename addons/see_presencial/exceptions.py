@@ -23,3 +23,7 @@ class DeskAccessError(AccessError):
 
 class SiteClosedError(UserError):
     pass
+
+
+class DevicePageError(UserError):
+    pass
