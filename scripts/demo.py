@@ -118,6 +118,28 @@ SITE = {
         ('PASSELIVRE', None, "Vera Lúcia", None),
         ('DOCUMENTOS', None, None, None),
         ],
+    # The site's devices: name, kind, desk of a tablet
+    'devices': [
+        ("Totem da entrada", 'kiosk', None),
+        ("Painel de chamadas da recepção (TV)", 'panel', None),
+        ("Tablet de avaliação do Guichê 1", 'tablet', "Guichê 1"),
+        ],
+    }
+# The pages the demo serves: label, path after the database, module
+STAFF_PAGES = [
+    ("Quadro de escalonamentos (Unidade Gestora)", 'see_atendimento/board',
+        'see_atendimento'),
+    ("Painel de telefonia (supervisor)", 'see_telefonia/panel',
+        'see_telefonia'),
+    ("Console do webchat (atendente)", 'see_webchat/console', 'see_webchat'),
+    ("Webchat do cidadão", 'see_webchat/', 'see_webchat'),
+    ("Console do guichê (atendente presencial)", 'see_presencial/console',
+        'see_presencial'),
+    ]
+DEVICE_PAGES = {
+    'kiosk': "Totem de senhas",
+    'panel': "Painel de chamadas (TV)",
+    'tablet': "Tablet de avaliação",
     }
 
 ARTICLES = [
@@ -635,6 +657,7 @@ class Loader:
         self.load_calls()
         # Before the month's measurement, which counts their protocols
         self.load_site()
+        self.pages = self.load_pages()
         self.measurements = self.load_contract()
         self.skip_configuration_wizard()
 
@@ -742,6 +765,42 @@ class Loader:
                 "O cidadão desistiu do atendimento.")
         with Transaction().set_user(users['atendente3'].id):
             Ticket.call([called], third)
+
+    def load_pages(self):
+        """The pages of the installed modules, with a new token for each
+        device of the site on every run (only a token's hash is stored, so
+        the printed one is the one just issued)"""
+        Module = self.pool.get('ir.module')
+        activated = {m.name for m in Module.search([
+                    ('state', '=', 'activated')])}
+        pages = [(label, path) for label, path, module in STAFF_PAGES
+            if module in activated]
+        try:
+            Site = self.pool.get('see.site')
+        except KeyError:
+            return pages
+        Device = self.pool.get('see.device')
+        Desk = self.pool.get('see.site.desk')
+        site, = Site.search([('code', '=', SITE['code'])])
+        existing = {d.name: d for d in Device.search([('site', '=', site.id)])}
+        missing = []
+        for name, kind, desk in SITE['devices']:
+            if name in existing:
+                continue
+            values = {'name': name, 'kind': kind, 'site': site.id}
+            if desk:
+                values['desk'], = [d.id for d in Desk.search([
+                            ('site', '=', site.id), ('name', '=', desk)])]
+            missing.append(values)
+        if missing:
+            for device in Device.create(missing):
+                existing[device.name] = device
+            self.count('see.device', len(missing))
+        for name, kind, _ in SITE['devices']:
+            token = existing[name].new_token()
+            pages.append((f"{DEVICE_PAGES[kind]} — {name}",
+                    f'see_presencial/{kind}#token={token}'))
+        return pages
 
     def skip_configuration_wizard(self):
         """The demo is configured: the administrator's first login opens
@@ -1374,11 +1433,11 @@ def load_data(database, admin_password):
             escalation_states[escalation.state] = (
                 escalation_states.get(escalation.state, 0) + 1)
         return (loader.created, loader.passwords, states, escalation_states,
-            measurements)
+            measurements, loader.pages)
 
 
 def print_summary(database, target, created, passwords, states,
-        escalation_states, measurements, seconds):
+        escalation_states, measurements, pages, seconds, listen=None):
     print()
     print(f"Banco de demonstração: {database} ({target})")
     if created:
@@ -1393,8 +1452,13 @@ def print_summary(database, target, created, passwords, states,
     for month, points, glosa, net in measurements:
         print(f"Medição de {month:%m/%Y} (contrato {CONTRACT['number']}): "
             f"{points} pontos, glosa {glosa} %, valor líquido R$ {net}")
-    print(f"Pronto em {seconds:.1f} s. Cliente web: {URL}  "
+    url = f'http://{listen}' if listen else URL
+    print(f"Pronto em {seconds:.1f} s. Cliente web: {url}  "
         f"(banco: {database})")
+    print()
+    print("Páginas (os tokens dos dispositivos mudam a cada execução):")
+    for label, path in pages:
+        print(f"  {label}: {url}/{database}/{path}")
     print()
     width = max(len(r) for r in ROLES.values())
     logins = [u[0] for u in USERS if u[0] != 'integracao']
@@ -1436,10 +1500,11 @@ def main(argv=None):
         modules = module_names()
         print(f"Ativando {', '.join(modules)} em {target} …", flush=True)
         activate_modules(options.database, modules, admin_password)
-        created, passwords, states, escalation_states, measurements = (
-            load_data(options.database, admin_password))
+        (created, passwords, states, escalation_states, measurements,
+            pages) = load_data(options.database, admin_password)
         print_summary(options.database, target, created, passwords, states,
-            escalation_states, measurements, time.monotonic() - started)
+            escalation_states, measurements, pages,
+            time.monotonic() - started, options.listen)
         if options.serve:
             serve(target, options.listen)
     finally:

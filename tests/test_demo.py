@@ -5,6 +5,7 @@
 own in a fresh folder, twice (the second time serving the web client),
 without duplicating anything, with one user per role who can log in, and
 the escalation board live between two browsers."""
+import json
 import os
 import signal
 import socket
@@ -14,6 +15,7 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -558,6 +560,53 @@ class DemoTestCase(unittest.TestCase):
             *(f'{l}={p}' for l, p in table.items()))
         self.assertEqual(sorted(output.split('\n')[:-1]),
             sorted(f'{login} True' for login in table))
+
+    @staticmethod
+    def printed_pages(output):
+        "The page URLs a run printed, by label"
+        pages = {}
+        for line in output.splitlines():
+            label, _, url = line.strip().rpartition(': ')
+            if label and url.startswith('http://'):
+                pages[label] = url
+        return pages
+
+    def test_pages_printed_open(self):
+        """Every page the served demo prints opens, and each device page's
+        token reaches its data; the tokens printed by the run before no
+        longer do"""
+        pages = self.printed_pages(self.second)
+        devices = {kind: url for url in pages.values()
+            for kind in ['kiosk', 'panel', 'tablet']
+            if f'/see_presencial/{kind}#token=' in url}
+        self.assertEqual(set(devices), {'kiosk', 'panel', 'tablet'})
+        for path in ['see_atendimento/board', 'see_telefonia/panel',
+                'see_webchat/console', 'see_presencial/console']:
+            self.assertIn(f'{self.url}/{DATABASE}/{path}', pages.values())
+        for url in pages.values():
+            with urllib.request.urlopen(url.split('#')[0], timeout=30) as page:
+                self.assertEqual(page.status, 200, url)
+                self.assertIn('text/html', page.headers['Content-Type'])
+        data = {'kiosk': 'kiosk/options', 'panel': 'panel/calls',
+            'tablet': 'tablet/state'}
+
+        def get(kind, url):
+            token = url.split('#token=', 1)[1]
+            request = urllib.request.Request(
+                f'{self.url}/{DATABASE}/see_presencial/{data[kind]}',
+                headers={'X-Device-Token': token})
+            try:
+                with urllib.request.urlopen(request, timeout=30) as answer:
+                    return answer.status, json.load(answer)
+            except urllib.error.HTTPError as error:
+                return error.code, json.load(error)
+        for kind, url in devices.items():
+            status, answer = get(kind, url)
+            self.assertEqual(status, 200, (kind, answer))
+        status, answer = get('kiosk', self.printed_pages(self.first)[
+                "Totem de senhas — Totem da entrada"])
+        self.assertEqual(status, 403)
+        self.assertIn('token', answer['error']['message'])
 
 
 if __name__ == '__main__':

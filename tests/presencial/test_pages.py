@@ -474,5 +474,135 @@ class DevicePagesBrowserTestCase(BrowserTestCase):
         self.visible('#idle')
 
 
+def clear_queue():
+    "Cancel the site's waiting tickets, so the next call is predictable"
+    agent = server.proteus('agent')
+    Ticket = agent.get('see.ticket')
+    waiting = Ticket.find([
+            ('site', '=', FIXTURE['site']), ('state', '=', 'waiting')])
+    if waiting:
+        Ticket._proxy.cancel_with_reason([t.id for t in waiting],
+            "Fila limpa pelo teste", agent.context)
+
+
+class SiteDayThreeWindowsTestCase(unittest.TestCase):
+    """Three Chromium windows as at the site: the kiosk at the door, the
+    desk agent's console and the TV panel. A ticket issued at the kiosk is
+    called from the console and shows on the panel; a call made over RPC
+    reaches the panel and the console too."""
+
+    @classmethod
+    def setUpClass(cls):
+        reason = available()
+        if reason:
+            raise unittest.SkipTest(reason)
+        import shutil
+        import tempfile
+
+        from tests.browser.chrome import new_driver
+        cls.drivers = {}
+        for window in ['kiosk', 'console', 'panel']:
+            profile = tempfile.mkdtemp(prefix=f'see-{window}-')
+            cls.addClassCleanup(shutil.rmtree, profile, ignore_errors=True)
+            cls.drivers[window] = new_driver(profile)
+            cls.addClassCleanup(cls.drivers[window].quit)
+
+    def wait(self, window, condition, message=''):
+        from selenium.webdriver.support.ui import WebDriverWait
+        return WebDriverWait(self.drivers[window], TIMEOUT).until(
+            condition, message)
+
+    def element(self, window, element_id):
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support import expected_conditions as EC
+        return self.wait(window, EC.visibility_of_element_located(
+                (By.ID, element_id)), f"#{element_id} on the {window}")
+
+    def text(self, window, element_id):
+        return self.drivers[window].execute_script(
+            "const e = document.getElementById(arguments[0]);"
+            "return e ? e.textContent.trim() : null;", element_id)
+
+    def wait_text(self, window, element_id, expected):
+        self.wait(window, lambda d: self.text(window, element_id) == expected,
+            f"#{element_id} on the {window} never showed {expected!r} "
+            f"(last: {self.text(window, element_id)!r})")
+
+    def test_issue_call_and_panel(self):
+        from selenium.webdriver.support.ui import Select
+        clear_desk()
+        drain_evaluation()
+        clear_queue()
+        base = f'{server.url}{server.database}/see_presencial'
+        token = FIXTURE
+
+        # The TV panel waits for calls
+        panel = self.drivers['panel']
+        panel.get(f'{base}/panel#token={token["panel_token"]}')
+        self.element('panel', 'board')
+        self.wait('panel', lambda d: d.execute_script(
+                'return performance.getEntriesByType("resource").some('
+                'e => e.name.includes("panel/calls?last="));'),
+            "the panel never started waiting for calls")
+
+        # The desk agent logs in on the console and picks Guichê 2
+        console = self.drivers['console']
+        console.get(f'{base}/console')
+        agent = server.users['agent']
+        self.element('console', 'login-user').send_keys(agent.login)
+        console.find_element('id', 'login-password').send_keys(
+            agent.password)
+        console.find_element('id', 'login-submit').click()
+        Select(self.element('console', 'desk-select')).select_by_value(
+            str(FIXTURE['desk']))
+        self.wait('console', lambda d: "Recife Centro" in (
+                self.text('console', 'desk-site') or ''), "no desk picked")
+
+        # The citizen takes a ticket at the kiosk
+        kiosk = self.drivers['kiosk']
+        kiosk.get(f'{base}/kiosk#token={token["kiosk_token"]}')
+        self.element('kiosk', 'issue-form')
+        kiosk.find_element('id', 'issue').click()
+        number = self.element('kiosk', 'receipt-number').text
+        self.assertRegex(number, r'^MAT-\d{3}$')
+
+        # It reaches the console's queue; the agent calls the next one
+        self.wait('console', lambda d: number in (
+                self.text('console', 'queue') or ''),
+            f"{number} never reached the queue")
+        console.find_element('id', 'call-next').click()
+        self.wait_text('console', 'current-number', number)
+        self.wait_text('panel', 'current-number', number)
+        self.wait_text('panel', 'current-desk', "Guichê 2")
+        self.assertTrue(self.text('panel', 'announcement').startswith(
+                "Senha MAT "))
+
+        # The agent attends and finishes over RPC, then the next ticket,
+        # from the kiosk, is called over RPC: panel and console show it
+        finish(call_ticket(number))
+        drain_evaluation()
+        kiosk.find_element('id', 'again').click()
+        self.element('kiosk', 'issue-form')
+        kiosk.find_element('id', 'issue').click()
+        self.wait('kiosk', lambda d: self.text('kiosk', 'receipt-number')
+            not in {None, '', number}, "no second ticket")
+        second = self.text('kiosk', 'receipt-number')
+        called = call_next()
+        self.assertEqual(called.number, second)
+        self.wait_text('panel', 'current-number', second)
+        self.wait_text('console', 'current-number', second)
+        self.assertIn(number, self.text('panel', 'history'))
+        clear_desk()
+
+
+def call_ticket(number):
+    "The called ticket of Guichê 2 with number"
+    agent = server.proteus('agent')
+    ticket, = agent.get('see.ticket').find([
+            ('desk', '=', FIXTURE['desk']), ('number', '=', number),
+            ('state', '=', 'called')])
+    return ticket
+
+
 if __name__ == '__main__':
     unittest.main()
