@@ -40,6 +40,20 @@ def _count(condition):
     return Sum(Case((condition, 1), else_=0))
 
 
+def segment_tickets(site, kind, column, value):
+    """The ids of today's tickets of site with a kind segment whose column
+    (service, desk) is value: the tickets behind a TME or TMA"""
+    cursor = Transaction().connection.cursor()
+    today = site.today()
+    segments = segments_query(
+        lambda t: (t.site == site.id) & (t.day == today))
+    cursor.execute(*segments.select(segments.ticket,
+            where=(segments.kind == kind)
+            & (getattr(segments, column) == value),
+            group_by=[segments.ticket]))
+    return sorted(r[0] for r in cursor)
+
+
 def tickets_action(name, domain):
     "The window of the tickets behind a figure"
     return {
@@ -157,18 +171,6 @@ class ServiceDashboard(ModelSQL, ModelView):
             ('day', '=', self.site.today()),
             ]
 
-    def segment_tickets(self, kind):
-        "The ids of today's tickets with a kind segment for the service"
-        cursor = Transaction().connection.cursor()
-        site = self.site
-        segments = segments_query(
-            lambda t: (t.site == site.id) & (t.day == site.today()))
-        cursor.execute(*segments.select(segments.ticket,
-                where=(segments.kind == kind)
-                & (segments.service == self.service.id),
-                group_by=[segments.ticket]))
-        return sorted(r[0] for r in cursor)
-
     def _action(self, label, domain):
         return tickets_action('%s - %s - %s' % (
                 self.site.rec_name, self.service.rec_name, label), domain)
@@ -196,7 +198,8 @@ class ServiceDashboard(ModelSQL, ModelView):
         if rows:
             row = rows[0]
             return row._action(cls.tme.string,
-                [('id', 'in', row.segment_tickets('wait'))])
+                [('id', 'in', segment_tickets(
+                            row.site, 'wait', 'service', row.service.id))])
 
     @classmethod
     @ModelView.button_action('see_presencial.act_dashboard_tickets')
@@ -204,7 +207,9 @@ class ServiceDashboard(ModelSQL, ModelView):
         if rows:
             row = rows[0]
             return row._action(cls.tma.string,
-                [('id', 'in', row.segment_tickets('attendance'))])
+                [('id', 'in', segment_tickets(
+                            row.site, 'attendance', 'service',
+                            row.service.id))])
 
 
 class DeskDashboard(ModelSQL, ModelView):
@@ -314,14 +319,7 @@ class DeskDashboard(ModelSQL, ModelView):
     def open_tma(cls, rows):
         if rows:
             row = rows[0]
-            site = row.site
-            cursor = Transaction().connection.cursor()
-            segments = segments_query(
-                lambda t: (t.site == site.id) & (t.day == site.today()))
-            cursor.execute(*segments.select(segments.ticket,
-                    where=(segments.kind == 'attendance')
-                    & (segments.desk == row.desk.id),
-                    group_by=[segments.ticket]))
-            ids = sorted(r[0] for r in cursor)
+            ids = segment_tickets(
+                row.site, 'attendance', 'desk', row.desk.id)
             return tickets_action('%s - %s' % (
                     row.desk.rec_name, cls.tma.string), [('id', 'in', ids)])
