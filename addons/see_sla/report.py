@@ -9,19 +9,9 @@ import io
 from decimal import Decimal
 
 from trytond.i18n import gettext
+from trytond.modules.see_atendimento.tabular import number_text as _number
 from trytond.pool import Pool
 from trytond.report import Report
-
-
-def _number(value, digits=2):
-    "Format a number the Brazilian way: 1.234,56"
-    if value is None:
-        return ''
-    if isinstance(value, int) and not isinstance(value, bool):
-        text = '{:,}'.format(value)
-    else:
-        text = '{:,.{}f}'.format(Decimal(value), digits)
-    return text.replace(',', '_').replace('.', ',').replace('_', '.')
 
 
 def _money(value):

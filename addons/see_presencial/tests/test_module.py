@@ -109,6 +109,8 @@ class QueueRuleTestCase(unittest.TestCase):
 class SeePresencialTestCase(ModuleTestCase):
     "Test See Presencial module"
     module = 'see_presencial'
+    # The indicators of sla.py are registered only with see_sla
+    extras = ['see_sla']
 
     def _site(self, code='REC'):
         pool = Pool()
