@@ -30,13 +30,15 @@ CSV = ROOT / 'tests' / 'rights.csv'
 README = ROOT / 'README.md'
 BEGIN, END = '<!-- rights-table -->', '<!-- /rights-table -->'
 ROLES = ['agent', 'agent2', 'unit', 'supervisor', 'auditor',
-    'contract_manager', 'fiscal', 'admin', 'integration']
+    'contract_manager', 'fiscal', 'admin', 'integration', 'reception',
+    'desk_agent', 'site_supervisor']
 # The column titles: the logins of the test and demo users
 TITLES = {
     'agent': 'atendente', 'agent2': 'atendente2', 'unit': 'unidade',
     'supervisor': 'supervisor', 'auditor': 'auditor',
     'contract_manager': 'gestor', 'fiscal': 'fiscal', 'admin': 'admin',
-    'integration': 'integracao',
+    'integration': 'integracao', 'reception': 'recepcao',
+    'desk_agent': 'guiche', 'site_supervisor': 'supervisor-unidade',
     }
 KINDS = {'stored', 'query', 'form', 'button', 'method'}
 
@@ -62,6 +64,10 @@ def markdown(rows):
         '| modelo / model | ' + ' | '.join(TITLES[r] for r in ROLES) + ' |',
         '| --- |' + ' :-: |' * len(ROLES),
         ]
+    # Each model followed by its buttons and methods (in the file, the
+    # key order puts see.site:close_day after see.site.service)
+    rows = sorted(rows, key=lambda row: (
+            row['key'].split(':', 1)[0], ':' in row['key'], row['key']))
     for row in rows:
         key = row['key']
         if row['kind'] == 'button':

@@ -46,7 +46,9 @@ API (keep it small):
 - `users`: role -> `User(login, password, id, name)` for the roles in
   `ROLES`: ``agent``, ``agent2``, ``unit`` (member of `records['unit']`),
   ``supervisor``, ``auditor``, ``contract_manager``, ``fiscal``, ``admin``
-  (also in Tryton's ``res.group_admin``) and ``integration``.
+  (also in Tryton's ``res.group_admin``), ``integration``, and the
+  in-person ``reception``, ``desk_agent`` and ``site_supervisor`` (without
+  groups when see_presencial is not activated).
 - `records`: ids of what was created: ``unit``, ``service``.
 - `proteus(role)`: a proteus XML-RPC connection as that user (role or
   ``'root'`` for trytond's ``admin``); use `Model.get(name, config=...)` or
@@ -108,6 +110,13 @@ ROLES = {
             'see_atendimento.group_admin', 'res.group_admin']),
     'integration': ('integracao', "Sistema Integrado", [
             'see_atendimento.group_integration']),
+    # The in-person roles have no group where see_presencial is not active
+    'reception': ('recepcionista', "Rita Recepcionista", [
+            'see_presencial.group_reception']),
+    'desk_agent': ('guicheiro', "Gustavo do Guichê", [
+            'see_presencial.group_desk_agent']),
+    'site_supervisor': ('chefe-unidade', "Sara Chefe da Unidade", [
+            'see_presencial.group_site_supervisor']),
     }
 ROOT_PASSWORD = 'admin-Senha-de-teste-1'
 _MARKER = 'SEE-SERVER-DATA '
@@ -581,11 +590,15 @@ def _populate(config_file, database, language):
     lang, = Lang.find([('code', '=', language)])
 
     def group(xml_id):
+        "The group of xml_id, None when its module is not activated"
         from trytond.pool import Pool
         from trytond.transaction import Transaction
         with Transaction().start(database, 0, readonly=True):
             ModelData = Pool().get('ir.model.data')
-            return Group(ModelData.get_id(*xml_id.split('.')))
+            try:
+                return Group(ModelData.get_id(*xml_id.split('.')))
+            except KeyError:
+                return None
 
     admin, = UserModel.find([('login', '=', 'admin')])
     admin.language = lang
@@ -596,7 +609,9 @@ def _populate(config_file, database, language):
         user = UserModel(login=login, name=name, language=lang,
             password=password(role))
         for xml_id in groups:
-            user.groups.append(group(xml_id))
+            record = group(xml_id)
+            if record is not None:
+                user.groups.append(record)
         user.save()
         users[role] = user.id
 

@@ -3,14 +3,9 @@
 # the full copyright notices and license terms.
 import datetime as dt
 
-from sql import Conflict, Literal
-from sql.functions import CurrentTimestamp
-
-from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import (
-    DeactivableMixin, Index, ModelSQL, ModelView, Unique, Workflow, fields,
-    sequence_ordered)
+    Index, ModelSQL, ModelView, Unique, Workflow, fields)
 from trytond.modules.see_atendimento.integrity import ServerReadonly
 from trytond.modules.see_atendimento.party import normalize_cpf
 from trytond.modules.see_atendimento.protocol import (
@@ -35,101 +30,6 @@ STATES = [
     ]
 # States in which a ticket is at a desk
 AT_DESK_STATES = {'called', 'attending'}
-
-
-class Priority(
-        ServerReadonly, DeactivableMixin, sequence_ordered(), ModelSQL,
-        ModelView):
-    __string__ = "Ticket Priority"
-    __name__ = 'see.ticket.priority'
-
-    name = fields.Char("Name", required=True, translate=True)
-    code = fields.Char("Code", required=True)
-    weight = fields.Integer(
-        "Weight", required=True, domain=[('weight', '>=', 0)],
-        help="Priority tickets of higher weight are called first; a "
-        "weight of 0 queues as a normal ticket.")
-    legal_basis = fields.Text(
-        "Legal Basis", translate=True,
-        help="The law or rule that grants the priority.")
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        t = cls.__table__()
-        cls._sql_constraints = [
-            ('code_unique', Unique(t, t.code),
-                'see_presencial.msg_priority_code_unique'),
-            ]
-
-    @classmethod
-    def default_weight(cls):
-        return 10
-
-
-class Counter(ModelSQL):
-    """The last ticket number of a service at a site on a day
-
-    Only next_number writes it: one row per (site, service, day), taken
-    by an atomic upsert that locks the row until the transaction ends. On
-    PostgreSQL two transactions issuing tickets of the same queue at once
-    are serialized (the later one fails and the dispatcher retries it), so
-    no number is ever given twice."""
-    __string__ = "Ticket Counter"
-    __name__ = 'see.ticket.counter'
-
-    site = fields.Many2One(
-        'see.site', "Site", required=True, ondelete='CASCADE')
-    service = fields.Many2One(
-        'see.service', "Service", required=True, ondelete='CASCADE')
-    day = fields.Date("Day", required=True)
-    last = fields.Integer("Last Number", required=True)
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        t = cls.__table__()
-        cls._sql_constraints = [
-            ('queue_day_unique', Unique(t, t.site, t.service, t.day),
-                'see_presencial.msg_counter_unique'),
-            ]
-
-    @classmethod
-    def next_number(cls, site, service, day):
-        "Take the next number of the queue of service at site on day"
-        table = cls.__table__()
-        transaction = Transaction()
-        cursor = transaction.connection.cursor()
-        user = transaction.user
-        if backend.name == 'sqlite':
-            # SQLite has no unique constraint here; it serializes writers
-            cursor.execute(*table.select(table.id, table.last,
-                    where=(table.site == site.id)
-                    & (table.service == service.id) & (table.day == day)))
-            row = cursor.fetchone()
-            if row:
-                cursor.execute(*table.update(
-                        [table.last, table.write_uid, table.write_date],
-                        [row[1] + 1, user, CurrentTimestamp()],
-                        where=table.id == row[0]))
-                return row[1] + 1
-            cursor.execute(*table.insert(
-                    [table.create_uid, table.create_date, table.site,
-                        table.service, table.day, table.last],
-                    [[user, CurrentTimestamp(), site.id, service.id, day,
-                            1]]))
-            return 1
-        cursor.execute(*table.insert(
-                [table.create_uid, table.create_date, table.site,
-                    table.service, table.day, table.last],
-                [[user, CurrentTimestamp(), site.id, service.id, day, 1]],
-                on_conflict=Conflict(table,
-                    indexed_columns=[table.site, table.service, table.day],
-                    columns=[table.last, table.write_uid, table.write_date],
-                    values=[table.last + Literal(1), user,
-                        CurrentTimestamp()]),
-                returning=[table.last]))
-        return cursor.fetchone()[0]
 
 
 class Ticket(ServerReadonly, Workflow, ModelSQL, ModelView):
@@ -678,6 +578,8 @@ class Ticket(ServerReadonly, Workflow, ModelSQL, ModelView):
         pool = Pool()
         Service = pool.get('see.service')
         Desk = pool.get('see.site.desk')
+        if not tickets:
+            return
         service = Service(int(service)) if service else None
         desk = Desk(int(desk)) if desk else None
         if not service and not desk:
@@ -736,6 +638,8 @@ class Ticket(ServerReadonly, Workflow, ModelSQL, ModelView):
     @ModelView.button
     def cancel_with_reason(cls, tickets, reason=None):
         "Cancel the tickets, for the reason given"
+        if not tickets:
+            return
         reason = (reason or '').strip()
         if not reason:
             raise TicketError(gettext(
@@ -756,65 +660,6 @@ class Ticket(ServerReadonly, Workflow, ModelSQL, ModelView):
     def _cancel(cls, tickets, reason):
         cls._save_step(tickets, 'cancelled', 'cancel', reason,
             cancel_reason=reason, end_date=dt.datetime.now())
-
-
-class TicketEvent(ServerReadonly, ModelSQL, ModelView):
-    "One step of a ticket: who did what, when and at which desk"
-    __string__ = "Ticket Step"
-    __name__ = 'see.ticket.event'
-
-    ticket = fields.Many2One(
-        'see.ticket', "Ticket", required=True, readonly=True,
-        ondelete='CASCADE')
-    date = fields.DateTime("Date", required=True, readonly=True)
-    user = fields.Many2One('res.user', "User", readonly=True)
-    action = fields.Selection([
-            ('issue', "Issued"),
-            ('call', "Called"),
-            ('recall', "Called Again"),
-            ('start', "Attendance Started"),
-            ('suspend', "Suspended"),
-            ('resume', "Resumed"),
-            ('transfer', "Transferred"),
-            ('finish', "Finished"),
-            ('cancel', "Cancelled"),
-            ('no_show', "No-Show"),
-            ], "Action", required=True, readonly=True)
-    desk = fields.Many2One('see.site.desk', "Desk", readonly=True)
-    service = fields.Many2One('see.service', "Service", readonly=True)
-    description = fields.Text("Description", readonly=True)
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        t = cls.__table__()
-        cls._order = [('date', 'ASC'), ('id', 'ASC')]
-        cls._sql_indexes.add(Index(t, (t.ticket, Index.Equality())))
-
-    @classmethod
-    def append(cls, vlist):
-        "Log the steps of vlist as done now by the user, in one INSERT"
-        table = cls.__table__()
-        transaction = Transaction()
-        cursor = transaction.connection.cursor()
-        now = dt.datetime.now()
-        user = transaction.user
-        if not vlist:
-            return
-        cursor.execute(*table.insert([
-                    table.create_uid, table.create_date, table.ticket,
-                    table.date, table.user, table.action, table.desk,
-                    table.service, table.description],
-                [[user, CurrentTimestamp(), v['ticket'], now, user or None,
-                        v['action'], v.get('desk'), v.get('service'),
-                        v.get('description')] for v in vlist]))
-
-    @classmethod
-    def check_modification(cls, mode, events, values=None, external=False):
-        super().check_modification(
-            mode, events, values=values, external=external)
-        if mode in {'create', 'write', 'delete'} and external:
-            raise TicketError(gettext('see_presencial.msg_event_readonly'))
 
 
 class Protocol(metaclass=PoolMeta):
