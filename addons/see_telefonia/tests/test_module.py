@@ -7,6 +7,7 @@ import shutil
 import tempfile
 import zipfile
 
+from lxml import etree
 from sql import Column
 
 from trytond import backend, config
@@ -165,6 +166,17 @@ class SeeTelefoniaTestCase(ModuleTestCase):
         os.remove(os.path.join(recordings, '2024/04/10/a.wav'))
         self.assertEqual(Call.archive_recordings(dt.date(2024, 5, 4)), name)
         self.assertEqual(os.stat(name).st_mtime_ns, written)
+
+    @with_transaction()
+    def test_port_without_grouping(self):
+        "The AMI port reads 5038, not 5.038, in the form and the list"
+        pool = Pool()
+        Server = pool.get('see.ami.server')
+        for view_type in ['form', 'tree']:
+            arch = etree.fromstring(
+                Server.fields_view_get(view_type=view_type)['arch'])
+            field, = arch.xpath('//field[@name="port"]')
+            self.assertEqual(field.get('grouping'), '0', view_type)
 
     @with_transaction()
     def test_archive_schedule(self):
