@@ -1003,10 +1003,17 @@ def _hours(seconds):
 
 
 def records_action(record, model, which):
-    "The window of the records counted in the which figure of record"
+    """The window of the records counted in the which figure of record
+
+    The action opened is declared on see.protocol: its order (and views)
+    are those of protocols, so the model's own order replaces it (calls
+    and incidents have no start_date)."""
+    Model = Pool().get(model)
     return {
         'res_model': model,
         'pyson_domain': getattr(record, '%s_domain' % which) or '[]',
+        'pyson_order': PYSONEncoder().encode(Model._order),
+        'views': [],
         'name': '%s - %s' % (record.rec_name, gettext(
                 'see_sla.msg_records_%s' % which)),
         }

@@ -3,6 +3,7 @@
 # the full copyright notices and license terms.
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 from trytond.i18n import gettext
 from trytond.model import (
@@ -12,6 +13,19 @@ from trytond.pool import Pool
 
 from . import events as ami_events
 from .exceptions import TelephonyError
+
+
+def to_local(at, zone):
+    "The naive local time in zone of at, a naive UTC datetime"
+    return at.replace(tzinfo=dt.timezone.utc).astimezone(zone).replace(
+        tzinfo=None)
+
+
+def to_utc(at, zone):
+    "The naive UTC datetime of at, a naive local time in zone"
+    return at.replace(tzinfo=zone).astimezone(dt.timezone.utc).replace(
+        tzinfo=None)
+
 
 AGENT_STATUS = [
     ('free', "Free"),
@@ -182,6 +196,78 @@ class Server(ServerReadonly, DeactivableMixin, ModelSQL, ModelView):
             recording_variables=self.recording_variables,
             survey_event=self.survey_event,
             region=self.region or 'BR')
+
+    @property
+    def zone(self):
+        """The agency's time zone: the zone of the server's service
+        calendar, else the calendars' default zone
+
+        Read from the calendar so that the local days of the calls (the
+        panel's today, the archive's months and folders) are those of the
+        service hours and of the measurement: one setting, not a second
+        time zone field that could disagree with it."""
+        pool = Pool()
+        Calendar = pool.get('see.sla.calendar')
+        if self.calendar:
+            return self.calendar.zone
+        return ZoneInfo(Calendar.default_timezone())
+
+    @classmethod
+    def agency_zone(cls):
+        "The zone of the first active server (the default without one)"
+        pool = Pool()
+        Calendar = pool.get('see.sla.calendar')
+        servers = cls.search([], order=[('id', 'ASC')], limit=1)
+        if servers:
+            return servers[0].zone
+        return ZoneInfo(Calendar.default_timezone())
+
+    def member_interfaces(self):
+        """Return member(text): the interface of the known agent written
+        text in Asterisk's queue_log, or None
+
+        The agent column holds the interface ("PJSIP/1003") or, with
+        queues configured by member name, the name ("Agente 1003"): a
+        name is matched to the agent's member name, user's name or
+        extension.  An unknown interface is kept as written; an unknown
+        name gives None (no agent is made up from a name)."""
+        pool = Pool()
+        Agent = pool.get('see.telephony.agent')
+        settings = self.settings()
+        agents = Agent.search([('server', '=', self.id)])
+        by_interface = {a.interface.lower(): a.interface for a in agents}
+        by_extension, by_name = {}, {}
+        for agent in agents:
+            extensions = {agent.extension, settings.agent(agent.interface)}
+            for extension in filter(None, extensions):
+                by_extension.setdefault(extension, set()).add(
+                    agent.interface)
+            for name in filter(None, [agent.name,
+                        agent.user.name if agent.user else None]):
+                by_name.setdefault(name.strip().lower(), set()).add(
+                    agent.interface)
+
+        def one(interfaces):
+            return next(iter(interfaces)) if len(interfaces or ()) == 1 \
+                else None
+
+        def member(text):
+            text = (text or '').strip()
+            if not text:
+                return None
+            if text.lower() in by_interface:
+                return by_interface[text.lower()]
+            extension = settings.agent(text)
+            if extension:
+                return one(by_extension.get(extension)) or text
+            found = one(by_name.get(text.lower()))
+            if found:
+                return found
+            numbers = re.findall(r'\d{2,8}', text)
+            if len(numbers) == 1:
+                return one(by_extension.get(numbers[0]))
+            return None
+        return member
 
     def connector_settings(self):
         "Everything the connector reads from the database at start"

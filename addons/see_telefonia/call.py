@@ -8,9 +8,8 @@ import os
 import zipfile
 
 from sql import Literal, Null
-from sql.aggregate import Avg, Count, Min, Sum
+from sql.aggregate import Sum
 from sql.conditionals import Case, Coalesce
-from sql.functions import Extract
 
 from trytond import backend, config
 from trytond.i18n import gettext
@@ -23,6 +22,8 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateAction, StateView, Wizard
 
 from . import events as ami_events
+from . import store
+from .ami import to_local, to_utc
 from .exceptions import CallLinkError, StorageBackendError
 
 logger = logging.getLogger(__name__)
@@ -42,20 +43,8 @@ DISPOSITIONS = [
 ANSWERED = ('answered', 'short')
 ABANDONED = ('abandoned', 'abandoned_short', 'abandoned_long')
 RECORDING_DAYS = 180
-# PostgreSQL type of the columns written by the connector
-_SQL_TYPES = {name: 'timestamp' for name in ami_events.EARLIEST
-    | ami_events.LATEST}
-_SQL_TYPES.update({name: 'varchar' for name in ami_events.FIRST
-    | ami_events.LAST | {'linkedid'}})
-_SQL_TYPES.update(survey_score='integer', transferred='boolean')
 # Screen pops are only sent for answers this recent (not for replays)
 SCREEN_POP_SECONDS = 120
-
-
-def _json_default(value):
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    raise TypeError(repr(value))
 
 
 def recordings_path():
@@ -278,19 +267,20 @@ class Call(ServerReadonly, ModelSQL, ModelView):
                     continue
                 handled = ami_events.apply(result, event, settings)
             except ami_events.MalformedEvent as error:
-                logger.warning("skipped malformed event (%s): %r",
-                    error, event.get('_raw') or event)
+                logger.warning("skipped malformed event (%s): %s",
+                    error, ami_events.loggable(event))
                 skipped += 1
                 continue
             if not handled:
-                logger.debug("skipped unknown event: %r",
-                    event.get('_raw') or event)
+                logger.debug("skipped unknown event: %s",
+                    ami_events.loggable(event))
         ids = cls._merge(server, result.calls)
         ids |= cls._close_cdr(server, result.cdrs, result.calls)
         if result.live is not None:
             ids |= cls._close_missing(server, result.live,
                 getattr(result, 'resync_date', None))
         cls._merge_agents(server, result)
+        ids |= cls._store_surveys(server, result.surveys)
         cls.compute(server, ids)
         cls._apply_surveys(server, result.surveys)
         pops = cls._screen_pops(server, result.screen_pops, now=now,
@@ -306,46 +296,16 @@ class Call(ServerReadonly, ModelSQL, ModelView):
                     backend=backend.name))
 
     @classmethod
-    def _merge(cls, server, patches):
+    def _merge(cls, server, patches, fill=False):
         """Insert or merge the patches of calls in one statement
 
-        The patches travel as one JSON document (json_to_recordset), so
-        the statement's text is the same for every batch and the values
-        are encoded by the json module's C code."""
+        With fill (an import from a file), the patches only fill what
+        the calls lack."""
         if not patches:
             return set()
         cursor = Transaction().connection.cursor()
-        names = ami_events.CALL_FIELDS
-        columns = ['linkedid'] + names
-        rules = []
-        for name in names:
-            if name in ami_events.EARLIEST:
-                rule = 'LEAST(t.{0}, EXCLUDED.{0})'
-            elif name in ami_events.LATEST:
-                rule = 'GREATEST(t.{0}, EXCLUDED.{0})'
-            elif name in ami_events.LAST:
-                rule = 'COALESCE(EXCLUDED.{0}, t.{0})'
-            elif name in ami_events.ANY:
-                rule = ('(COALESCE(t.{0}, FALSE) '
-                    'OR COALESCE(EXCLUDED.{0}, FALSE))')
-            else:
-                rule = 'COALESCE(t.{0}, EXCLUDED.{0})'
-            rules.append(('{0} = ' + rule).format('"%s"' % name))
-        sql = ('INSERT INTO "%s" AS t (create_uid, create_date, server, %s) '
-            'SELECT %%s, %%s, %%s, %s '
-            'FROM json_to_recordset(%%s::json) AS u(%s) '
-            'ON CONFLICT (server, linkedid) DO UPDATE SET %s, '
-            'write_uid = EXCLUDED.create_uid, '
-            'write_date = EXCLUDED.create_date '
-            'RETURNING id') % (
-            cls._table, ', '.join('"%s"' % c for c in columns),
-            ', '.join('u."%s"' % c for c in columns),
-            ', '.join('"%s" %s' % (c, _SQL_TYPES[c]) for c in columns),
-            ', '.join(rules))
-        rows = [dict(patch, linkedid=linkedid)
-            for linkedid, patch in sorted(patches.items())]
-        cursor.execute(sql, (Transaction().user, dt.datetime.now(),
-                server.id, json.dumps(rows, default=_json_default)))
+        cursor.execute(*store.merge_calls(cls.__table__(), server.id,
+                Transaction().user, patches, fill=fill))
         return {r[0] for r in cursor}
 
     @classmethod
@@ -359,12 +319,7 @@ class Call(ServerReadonly, ModelSQL, ModelView):
         if not cdrs:
             return set()
         cursor = Transaction().connection.cursor()
-        cursor.execute(
-            'UPDATE "%s" AS t SET hangup_date = v.w, closed_by = \'cdr\' '
-            'FROM unnest(%%s::varchar[], %%s::timestamp[]) AS v(u, w) '
-            'WHERE t.server = %%s AND t.uniqueid = v.u '
-            'AND t.hangup_date IS NULL RETURNING t.id' % cls._table,
-            ([u for u, _ in cdrs], [w for _, w in cdrs], server.id))
+        cursor.execute(*store.close_by_cdr(cls.__table__(), server.id, cdrs))
         return {r[0] for r in cursor}
 
     @classmethod
@@ -394,42 +349,15 @@ class Call(ServerReadonly, ModelSQL, ModelView):
     def _merge_agents(cls, server, result):
         pool = Pool()
         Agent = pool.get('see.telephony.agent')
-        cursor = Transaction().connection.cursor()
         agents = dict(result.agents)
         for patch in result.calls.values():
             if patch.get('agent_interface'):
                 agents.setdefault(patch['agent_interface'], {})
         if not agents:
             return
-        names = ['name', 'status', 'paused_reason', 'status_date',
-            'last_call_end', 'wrapup_seconds', 'queue_name']
-        types = ['varchar', 'varchar', 'varchar', 'timestamp', 'timestamp',
-            'integer', 'varchar']
-        sql = ('INSERT INTO "%s" AS t (create_uid, create_date, server, '
-            'interface, %s) SELECT %%s, %%s, %%s, u.* FROM unnest('
-            '%%s::varchar[], %s) AS u '
-            'ON CONFLICT (server, interface) DO UPDATE SET '
-            'name = COALESCE(EXCLUDED.name, t.name), '
-            'status = CASE WHEN EXCLUDED.status IS NOT NULL AND ('
-            't.status_date IS NULL OR EXCLUDED.status_date IS NULL '
-            'OR EXCLUDED.status_date >= t.status_date) '
-            'THEN EXCLUDED.status ELSE t.status END, '
-            'paused_reason = COALESCE(EXCLUDED.paused_reason, '
-            't.paused_reason), '
-            'status_date = GREATEST(t.status_date, EXCLUDED.status_date), '
-            'last_call_end = GREATEST(t.last_call_end, '
-            'EXCLUDED.last_call_end), '
-            'wrapup_seconds = COALESCE(EXCLUDED.wrapup_seconds, '
-            't.wrapup_seconds), '
-            'queue_name = COALESCE(EXCLUDED.queue_name, t.queue_name), '
-            'write_date = EXCLUDED.create_date') % (
-            Agent._table, ', '.join('"%s"' % n for n in names),
-            ', '.join('%%s::%s[]' % t for t in types))
-        items = sorted(agents.items())
-        arrays = [[interface for interface, _ in items]]
-        arrays += [[patch.get(n) for _, patch in items] for n in names]
-        cursor.execute(sql, [Transaction().user, dt.datetime.now(),
-                server.id] + arrays)
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*store.merge_agents(Agent.__table__(), server.id,
+                Transaction().user, agents))
 
     @classmethod
     def compute(cls, server, ids):
@@ -445,64 +373,33 @@ class Call(ServerReadonly, ModelSQL, ModelView):
             return
         cursor = Transaction().connection.cursor()
         ids = list(ids)
-        table = cls._table
+        user = Transaction().user
         # Queues seen for the first time are created, to be described later
-        cursor.execute(
-            'INSERT INTO "%s" (create_uid, create_date, server, name, '
-            'active, target_seconds) '
-            'SELECT DISTINCT %%s, %%s, c.server, c.queue_name, TRUE, 60 '
-            'FROM "%s" c WHERE c.id = ANY(%%s) AND c.queue_name IS NOT NULL '
-            'ON CONFLICT (server, name) DO NOTHING RETURNING id'
-            % (Queue._table, table),
-            (Transaction().user, dt.datetime.now(), ids))
+        cursor.execute(*store.create_queues(Queue.__table__(),
+                cls.__table__(), user, ids))
         new_queues = [r[0] for r in cursor]
         if new_queues:
             Queue._insert_history(new_queues)
-
-        def seconds(end, start):
-            return ('ROUND(EXTRACT(EPOCH FROM (%s) - (%s)))::integer'
-                % (end, start))
-        ivr = seconds('COALESCE(c.queue_date, c.answer_date, c.hangup_date)',
-            'c.arrival_date')
-        wait = ('CASE WHEN c.queue_date IS NOT NULL THEN %s END' % seconds(
-                'COALESCE(c.queue_exit_date, c.answer_date, c.hangup_date)',
-                'c.queue_date'))
-        talk = ('CASE WHEN c.answer_date IS NOT NULL THEN %s END' % seconds(
-                'COALESCE(c.complete_date, c.hangup_date)', 'c.answer_date'))
         # One statement: queue, agent, seconds and disposition
-        cursor.execute(
-            'UPDATE "{call}" AS c SET '
-            'write_uid = %s, write_date = %s, '
-            'queue = COALESCE(m.queue, c.queue), '
-            'agent = COALESCE(m.agent, c.agent), '
-            'ivr_exit_date = COALESCE(c.queue_date, c.answer_date, '
-            'c.hangup_date), '
-            'ivr_seconds = {ivr}, wait_seconds = {wait}, '
-            'talk_seconds = {talk}, '
-            'disposition = CASE '
-            "WHEN c.hangup_date IS NULL THEN 'in_progress' "
-            'WHEN c.answer_date IS NOT NULL THEN CASE '
-            "WHEN {talk} < %s THEN 'short' ELSE 'answered' END "
-            "WHEN c.queue_exit = 'timeout' THEN 'timeout' "
-            'WHEN c.queue_date IS NOT NULL THEN CASE '
-            "WHEN {wait} < %s THEN 'abandoned_short' "
-            "WHEN {wait} > %s THEN 'abandoned_long' "
-            "ELSE 'abandoned' END "
-            "WHEN c.direction = 'inbound' OR c.direction IS NULL "
-            "THEN 'ivr' ELSE 'unanswered' END "
-            'FROM (SELECT k.id, q.id AS queue, a."user" AS agent '
-            'FROM "{call}" AS k '
-            'LEFT JOIN "{queue}" AS q ON q.server = k.server '
-            'AND q.name = k.queue_name '
-            'LEFT JOIN "{agent}" AS a ON a.server = k.server '
-            'AND a.interface = k.agent_interface '
-            'WHERE k.id = ANY(%s)) AS m '
-            'WHERE c.id = m.id'.format(call=table, queue=Queue._table,
-                agent=Agent._table, ivr=ivr, wait=wait, talk=talk),
-            (Transaction().user, dt.datetime.now(),
+        cursor.execute(*store.compute_calls(cls.__table__(),
+                Queue.__table__(), Agent.__table__(), user, ids,
                 server.short_call_seconds, server.short_abandon_seconds,
-                server.long_abandon_seconds, ids))
+                server.long_abandon_seconds))
         cls._insert_history(ids)
+
+    @classmethod
+    def _store_surveys(cls, server, surveys):
+        "The scores on the calls already stored; return their ids"
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        ids = set()
+        for linkedid, score in surveys:
+            cursor.execute(*table.update([table.survey_score], [score],
+                    where=(table.server == server.id)
+                    & (table.linkedid == linkedid),
+                    returning=[table.id]))
+            ids.update(r[0] for r in cursor)
+        return ids
 
     @classmethod
     def _apply_surveys(cls, server, surveys):
@@ -620,14 +517,16 @@ class Call(ServerReadonly, ModelSQL, ModelView):
         cls._check_backend()
         settings = server.settings()
         result = ami_events.Result()
+        member = server.member_interfaces()
         for line in lines:
-            parsed = ami_events.queue_log_events(line, settings)
+            parsed = ami_events.queue_log_events(line, settings, member)
             if not parsed:
                 continue
             linkedid, values = parsed
             result.merge(linkedid, values)
-        ids = cls._merge(server, result.calls)
-        cls._merge_agents(server, result)
+        # The file fills what the AMI did not see; its agents are the
+        # known ones (no agent is created from a name in a file)
+        ids = cls._merge(server, result.calls, fill=True)
         cls.compute(server, ids)
         return sorted(ids)
 
@@ -636,19 +535,30 @@ class Call(ServerReadonly, ModelSQL, ModelView):
         """Write the archive of the recordings of the previous month
 
         One zip per month, entries named by protocol number (the call's
-        Linkedid without protocol) in YYYY/MM/DD folders (3.1.1.10)."""
-        date = date or dt.date.today()
+        Linkedid without protocol) in YYYY/MM/DD folders (3.1.1.10); the
+        months and days are those of the agency's time zone.  Run every
+        day by the scheduled task: the month is archived the first time
+        it runs in the next month (day 1, so by the 5th business day) and
+        the next days only when that run failed."""
+        pool = Pool()
+        Server = pool.get('see.ami.server')
+        zone = Server.agency_zone()
+        date = date or to_local(dt.datetime.now(), zone).date()
         first = (date.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
         end = date.replace(day=1)
-        calls = cls.search([
-                ('arrival_date', '>=', dt.datetime.combine(first, dt.time())),
-                ('arrival_date', '<', dt.datetime.combine(end, dt.time())),
-                ('recording', '!=', None),
-                ], order=[('arrival_date', 'ASC')])
         folder = archive_path()
         os.makedirs(folder, exist_ok=True)
         name = os.path.join(folder, 'gravacoes-%s.zip' % first.strftime(
                 '%Y-%m'))
+        if os.path.exists(name):
+            return name
+        calls = cls.search([
+                ('arrival_date', '>=',
+                    to_utc(dt.datetime.combine(first, dt.time()), zone)),
+                ('arrival_date', '<',
+                    to_utc(dt.datetime.combine(end, dt.time()), zone)),
+                ('recording', '!=', None),
+                ], order=[('arrival_date', 'ASC')])
         missing = 0
         with zipfile.ZipFile(name + '.part', 'w',
                 zipfile.ZIP_STORED) as archive:
@@ -661,13 +571,12 @@ class Call(ServerReadonly, ModelSQL, ModelView):
                 ext = os.path.splitext(path)[1]
                 label = (call.protocol.number if call.protocol
                     else call.linkedid)
-                entry = '%s/%s%s' % (
-                    call.arrival_date.strftime('%Y/%m/%d'), label, ext)
+                day = to_local(call.arrival_date, zone).strftime('%Y/%m/%d')
+                entry = '%s/%s%s' % (day, label, ext)
                 n = 1
                 while entry in used:
                     n += 1
-                    entry = '%s/%s-%d%s' % (
-                        call.arrival_date.strftime('%Y/%m/%d'), label, n, ext)
+                    entry = '%s/%s-%d%s' % (day, label, n, ext)
                 used.add(entry)
                 archive.write(path, entry)
         os.replace(name + '.part', name)
@@ -722,162 +631,6 @@ class Call(ServerReadonly, ModelSQL, ModelView):
             'offered_counted', 'answered_in_time', 'abandoned_after',
             'abandoned', 'human']
         return dict(zip(names, (v or 0 for v in cursor.fetchone())))
-
-
-class CallStatisticsContext(ModelView):
-    __string__ = "Call Statistics Context"
-    __name__ = 'see.call.statistics.context'
-
-    from_date = fields.Date("From Date", required=True)
-    to_date = fields.Date("To Date", required=True)
-
-    @classmethod
-    def default_from_date(cls):
-        return dt.date.today().replace(day=1)
-
-    @classmethod
-    def default_to_date(cls):
-        return dt.date.today()
-
-
-class CallStatistics(ModelSQL, ModelView):
-    "Calls per queue, agent, trunk and hour (Annex D 3), by SQL aggregates"
-    __string__ = "Call Statistics"
-    __name__ = 'see.call.statistics'
-
-    queue = fields.Many2One('see.telephony.queue', "Queue")
-    agent = fields.Many2One('res.user', "Agent")
-    trunk = fields.Char("Trunk")
-    hour = fields.Integer("Hour")
-    received = fields.Integer("Received")
-    answered = fields.Integer("Answered")
-    answered_60 = fields.Integer(
-        "Answered within 60 s", help="In the queue (INS).")
-    abandoned = fields.Integer("Abandoned")
-    abandoned_60 = fields.Integer("Abandoned after 60 s")
-    abandoned_short = fields.Integer("Abandoned before 5 s")
-    human = fields.Integer(
-        "Received by Operators",
-        help="IAR's denominator: answered calls; abandons before 5 s "
-        "are not counted.")
-    registered = fields.Integer("With Protocol")
-    tma = fields.Float("TMA (s)", digits=(16, 0))
-    tma_over = fields.Integer(
-        "Over 4 min 30 s", help="Answered calls talking longer.")
-    ivr_average = fields.Float("IVR Average (s)", digits=(16, 0))
-    ivr_over = fields.Integer("IVR over 60 s")
-    wait_average = fields.Float("Wait Average (s)", digits=(16, 0))
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls._order = [('hour', 'ASC'), ('id', 'ASC')]
-
-    @classmethod
-    def table_query(cls):
-        pool = Pool()
-        Call = pool.get('see.call')
-        call = Call.__table__()
-        context = Transaction().context
-        today = dt.date.today()
-        from_date = context.get('from_date') or today.replace(day=1)
-        to_date = context.get('to_date') or today
-        start = dt.datetime.combine(from_date, dt.time())
-        end = dt.datetime.combine(to_date + dt.timedelta(days=1), dt.time())
-        answered = call.disposition.in_(list(ANSWERED))
-        abandoned = call.disposition.in_(list(ABANDONED))
-        wait = Coalesce(call.wait_seconds, 0)
-
-        def count(condition):
-            return Sum(Case((condition, 1), else_=0))
-        hour = Extract('HOUR', call.arrival_date)
-        return call.select(
-            Min(call.id).as_('id'),
-            call.queue, call.agent, call.trunk,
-            hour.as_('hour'),
-            Count(call.id).as_('received'),
-            count(answered).as_('answered'),
-            count(answered & (call.queue_date != Null) & (wait <= 60)
-                ).as_('answered_60'),
-            count(abandoned).as_('abandoned'),
-            count(abandoned & (wait > 60)).as_('abandoned_60'),
-            count(abandoned & (wait < 5)).as_('abandoned_short'),
-            count(answered).as_('human'),
-            count(answered & (call.protocol != Null)).as_('registered'),
-            Avg(Case((answered, call.talk_seconds))).as_('tma'),
-            count(answered & (call.talk_seconds > 270)).as_('tma_over'),
-            Avg(call.ivr_seconds).as_('ivr_average'),
-            count(call.ivr_seconds > 60).as_('ivr_over'),
-            Avg(Case((call.queue_date != Null, call.wait_seconds))
-                ).as_('wait_average'),
-            Literal(0).as_('create_uid'),
-            Min(call.create_date).as_('create_date'),
-            cls.write_uid.sql_cast(Null).as_('write_uid'),
-            cls.write_date.sql_cast(Null).as_('write_date'),
-            where=(call.arrival_date >= start) & (call.arrival_date < end)
-            & (call.direction == 'inbound'),
-            group_by=[call.queue, call.agent, call.trunk, hour])
-
-
-class QueuePanel(ModelSQL, ModelView):
-    "Supervisor's live view of the queues (Annex D 2.10)"
-    __string__ = "Queue Panel"
-    __name__ = 'see.telephony.panel.queue'
-
-    queue = fields.Many2One('see.telephony.queue', "Queue")
-    waiting = fields.Integer("Waiting")
-    longest_wait = fields.Integer("Longest Wait (s)")
-    received = fields.Integer("Received Today")
-    answered = fields.Integer("Answered Today")
-    service_level = fields.Float(
-        "Service Level (%)", digits=(16, 1),
-        help="Answered within the queue's target over answered and "
-        "abandoned after 5 s, today.")
-    abandoned = fields.Integer("Abandoned Today")
-    in_call = fields.Integer("In Call")
-
-    @classmethod
-    def table_query(cls):
-        pool = Pool()
-        Call = pool.get('see.call')
-        Queue = pool.get('see.telephony.queue')
-        call = Call.__table__()
-        queue = Queue.__table__()
-        now = dt.datetime.now()
-        today = dt.datetime.combine(dt.date.today(), dt.time())
-        waiting = ((call.hangup_date == Null) & (call.queue_date != Null)
-            & (call.queue_exit_date == Null) & (call.answer_date == Null))
-        answered = call.disposition.in_(list(ANSWERED))
-        abandoned = call.disposition.in_(list(ABANDONED))
-        wait = Coalesce(call.wait_seconds, 0)
-
-        def count(condition):
-            return Sum(Case((condition, 1), else_=0))
-        in_time = count(answered & (wait <= queue.target_seconds))
-        counted = count(answered | (abandoned & (wait >= 5)))
-        return queue.join(call, 'LEFT',
-            condition=(call.queue == queue.id)
-            & (Coalesce(call.queue_date, call.arrival_date) >= today)
-            ).select(
-            queue.id.as_('id'),
-            queue.id.as_('queue'),
-            count(waiting).as_('waiting'),
-            Coalesce(Extract('EPOCH', Literal(now) - Min(
-                        Case((waiting, call.queue_date)))), 0
-                ).cast('INTEGER').as_('longest_wait'),
-            Count(call.id).as_('received'),
-            count(answered).as_('answered'),
-            Case((counted > 0, in_time * 100.0 / counted),
-                else_=Null).as_('service_level'),
-            count(abandoned).as_('abandoned'),
-            count((call.hangup_date == Null) & (call.answer_date != Null)
-                ).as_('in_call'),
-            Literal(0).as_('create_uid'),
-            cls.create_date.sql_cast(Literal(now)).as_('create_date'),
-            cls.write_uid.sql_cast(Null).as_('write_uid'),
-            cls.write_date.sql_cast(Null).as_('write_date'),
-            where=queue.active == Literal(True),
-            group_by=[queue.id])
 
 
 class ImportQueueLogStart(ModelView):

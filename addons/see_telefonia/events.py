@@ -69,6 +69,36 @@ IN_CALL_STATUS = {'2', '3', '6', '7', '8'}
 OFFLINE_STATUS = {'4', '5'}
 
 
+# Keys whose values never reach a log (the AMI Login's Secret, a
+# variable holding a password...)
+SECRET_KEY = re.compile(r'secret|pass|token|auth|key', re.IGNORECASE)
+LOG_LIMIT = 500
+
+
+def loggable(frame, limit=LOG_LIMIT):
+    """The text of a frame (or of an event dict) for a log: one line,
+    the values of secret-like keys masked, at most about limit characters"""
+    if isinstance(frame, dict):
+        frame = '\r\n'.join('%s: %s' % (k, v) for k, v in frame.items()
+            if not str(k).startswith('_'))
+    elif isinstance(frame, (bytes, bytearray)):
+        frame = bytes(frame).decode('utf-8', 'replace')
+    elif not isinstance(frame, str):
+        frame = str(frame)
+    size = len(frame)
+    # Masked before cutting, so that a cut never uncovers a secret
+    lines = []
+    for line in frame[:limit * 4].splitlines():
+        key, sep, value = line.partition(':')
+        if sep and SECRET_KEY.search(key):
+            line = '%s: ********' % key
+        lines.append(line)
+    text = repr('\r\n'.join(lines))[1:-1]
+    if len(text) > limit or size > limit * 4:
+        text = '%s... (%d characters)' % (text[:limit], size)
+    return text
+
+
 class MalformedEvent(ValueError):
     "An event that lacks what identifies its call"
 
@@ -202,6 +232,17 @@ class Result:
                 patch[name] = old or value
             # FIRST keeps the old value
 
+    def call_end(self, interface, when):
+        """The agent's call ended (AgentComplete): free unless another
+        status came after the call started; the database frees an agent
+        in call from an earlier batch (store.merge_agents)"""
+        patch = self.agents.get(interface) or {}
+        values = {'last_call_end': when}
+        if (patch.get('status') == 'in_call' and when
+                and (patch.get('status_date') or when) <= when):
+            values.update(status='free', status_date=when)
+        self.agent(interface, values)
+
     def agent(self, interface, values):
         patch = self.agents.setdefault(interface, {})
         for name, value in values.items():
@@ -319,7 +360,7 @@ def apply(result, event, settings):
             event.get('interface') or event.get('membername'))
         interface = event.get('interface') or event.get('membername')
         if interface:
-            result.agent(interface, {'last_call_end': when})
+            result.call_end(interface, when)
         if (event.get('reason') or '').lower() == 'transfer':
             values['transferred'] = True
     elif name == 'queuecallerabandon':
@@ -346,8 +387,11 @@ def apply(result, event, settings):
             call = event.get('calllinkedid') or linkedid
             if score is None or not 0 <= score <= 10:
                 raise MalformedEvent("survey score out of 0-10")
-            result.merge(call, {'survey_score': score})
+            # Stored on the call if it exists: a survey sent from another
+            # channel (CallLinkedid) creates no call of that channel
             result.surveys.append((call, score))
+            if call != linkedid:
+                return True
         else:
             return False
     result.merge(linkedid, values)
@@ -436,12 +480,14 @@ def _member(result, event, settings, name, when):
     result.agent(interface, values)
 
 
-def queue_log_events(line, settings):
+def queue_log_events(line, settings, member=None):
     """Return (linkedid, values) from one queue_log line, or None
 
     A line is ``time|callid|queue|agent|event|data1|data2|...`` as Asterisk
     writes it in ``/var/log/asterisk/queue_log`` (or the same columns of
-    the ``queue_log`` table)."""
+    the ``queue_log`` table).  member(text) returns the interface of the
+    agent column (an interface or the member's name), None if unknown."""
+    member = member or (lambda text: text if settings.agent(text) else None)
     parts = line.rstrip('\r\n').split('|')
     if len(parts) < 5:
         return None
@@ -459,6 +505,7 @@ def queue_log_events(line, settings):
     def num(i):
         return _int(data[i]) if len(data) > i else None
 
+    interface = member(agent) if agent and agent != 'NONE' else None
     values = {'queue_name': queue, 'uniqueid': callid}
     if verb == 'ENTERQUEUE':
         values['queue_date'] = when
@@ -470,7 +517,7 @@ def queue_log_events(line, settings):
         values['answer_date'] = when
         values['queue_exit_date'] = when
         values['queue_exit'] = 'connect'
-        values['agent_interface'] = agent if agent != 'NONE' else None
+        values['agent_interface'] = interface
         if hold is not None:
             values['queue_date'] = when - dt.timedelta(seconds=hold)
     elif verb in {'COMPLETEAGENT', 'COMPLETECALLER'}:
@@ -478,7 +525,7 @@ def queue_log_events(line, settings):
         values['complete_date'] = when
         values['hangup_date'] = when
         values['closed_by'] = 'queue_log'
-        values['agent_interface'] = agent if agent != 'NONE' else None
+        values['agent_interface'] = interface
         if talk is not None:
             values['answer_date'] = when - dt.timedelta(seconds=talk)
             if hold is not None:
@@ -487,12 +534,14 @@ def queue_log_events(line, settings):
     elif verb in {'ABANDON', 'EXITWITHTIMEOUT', 'EXITEMPTY'}:
         # ABANDON|position|origposition|waittime
         # EXITWITHTIMEOUT|position|origposition|waittime
+        # queue_log has no hangup: the call is closed when it leaves the
+        # queue unanswered (an AMI Hangup, of higher rank, wins)
         wait = num(2)
         values['queue_exit_date'] = when
-        values['hangup_date'] = when if verb == 'ABANDON' else None
+        values['hangup_date'] = when
         values['queue_exit'] = ('abandon' if verb == 'ABANDON'
             else 'timeout')
-        values['closed_by'] = 'queue_log' if verb == 'ABANDON' else None
+        values['closed_by'] = 'queue_log'
         if wait is not None:
             values['queue_date'] = when - dt.timedelta(seconds=wait)
     elif verb in {'BLINDTRANSFER', 'ATTENDEDTRANSFER'}:

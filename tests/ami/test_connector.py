@@ -6,6 +6,7 @@
 A real trytond database (tests.server.TrytonServer), the real
 ``see-ami-connector`` process and the AMI simulator on loopback; timings
 are shortened with the connector's options."""
+import datetime as dt
 import json
 import os
 import select
@@ -220,6 +221,95 @@ class ConnectorTestCase(unittest.TestCase):
             time.sleep(0.1)
         self.assertEqual(len(pbx.originates), count, log()[-2000:])
 
+    def test_ivr_seconds_never_negative(self):
+        "A hold time longer than the call was known gives 0 s of IVR"
+        script = CallScript(caller='81991110011', agent='1001')
+        # AgentConnect's HoldTime puts the queue entry before the arrival
+        events = (script.arrive() + script.join(1)
+            + script.agent_events(2, 10) + script.complete(40, 37, 12)
+            + script.agent_hangup(40) + script.hangup(40))
+        pbx.send_events(events)
+        row = call_row(script.linkedid, until=finished)
+        self.assertEqual(row['disposition'], 'answered')
+        self.assertEqual(row['ivr_seconds'], 0)
+        self.assertGreaterEqual(row['wait_seconds'], 0)
+
+    def test_malformed_frames_logged_bounded_without_secrets(self):
+        "A malformed frame is logged raw, cut, its secrets masked"
+        marker = 'Garbage-%d' % time.time()
+        pbx.send_raw(('Secret: hunter2-secret\r\n%s: %s\r\n\r\n' % (
+                    marker, 'x' * 5000)).encode())
+        pbx.send_raw(('Event: Hangup\r\nPassword: pw-123-secret\r\n'
+                'Channel: PJSIP/%s-1\r\n\r\n' % marker).encode())
+        after = CallScript(caller='81991110012')
+        pbx.send_events(after.ivr_only(ivr=5))
+        call_row(after.linkedid, until=finished)
+        deadline = time.time() + 5
+        while time.time() < deadline and log().count(marker) < 2:
+            time.sleep(0.1)
+        lines = [l for l in log().splitlines() if marker in l]
+        self.assertEqual(len(lines), 2, log()[-3000:])
+        for line in lines:
+            self.assertLess(len(line), 800)
+            self.assertNotIn('hunter2', line)
+            self.assertNotIn('pw-123', line)
+        self.assertIn('Secret: ********', lines[0])
+        self.assertIn('password: ********', lines[1].lower())
+        self.assertNotIn('hunter2', log())
+        self.assertNotIn('pw-123', log())
+
+    def test_survey_from_another_channel(self):
+        "A survey sent by another channel scores the call, adds no call"
+        script = CallScript(caller='81991110013')
+        pbx.send_events(script.answered(hold=5, talk=30))
+        call_row(script.linkedid, until=finished)
+        other = '%s.77' % script.base
+        pbx.send_events([[('Event', 'UserEvent'),
+                    ('Privilege', 'user,all'),
+                    ('Timestamp', '%.6f' % (script.start + 60)),
+                    ('Channel', 'Local/pesquisa@see-survey-00000001;2'),
+                    ('Uniqueid', other), ('Linkedid', other),
+                    ('UserEvent', 'SEESurvey'), ('Score', '7'),
+                    ('CallLinkedid', script.linkedid)]])
+        row = call_row(script.linkedid,
+            until=lambda r: r['survey_score'] is not None)
+        self.assertEqual(row['survey_score'], 7)
+        self.assertEqual(server.query('SELECT COUNT(*) FROM see_call '
+                'WHERE linkedid = %s', (other,))[0][0], 0)
+
+    def test_agent_free_after_agent_complete(self):
+        "AgentComplete frees the agent without a QueueMemberStatus"
+        script = CallScript(caller='81991110014', agent='1004')
+        start = (script.arrive() + script.join(1)
+            + script.agent_events(3, 2))
+
+        def status():
+            rows = server.query('SELECT status FROM see_telephony_agent '
+                'WHERE interface = %s', (script.interface,))
+            return rows[0][0] if rows else None
+        # In call (one batch), then the end of the call (a later batch)
+        pbx.send_events(start)
+        deadline = time.time() + 15
+        while time.time() < deadline and status() != 'in_call':
+            time.sleep(0.1)
+        self.assertEqual(status(), 'in_call', log()[-2000:])
+        pbx.send_events(script.complete(30, 26, 4)
+            + script.agent_hangup(30) + script.hangup(30))
+        call_row(script.linkedid, until=finished)
+        deadline = time.time() + 5
+        while time.time() < deadline and status() != 'free':
+            time.sleep(0.1)
+        self.assertEqual(status(), 'free')
+        # and within one batch
+        again = CallScript(caller='81991110015', agent='1005')
+        pbx.send_events(again.arrive() + again.join(1)
+            + again.agent_events(3, 2) + again.complete(30, 26, 4)
+            + again.agent_hangup(30) + again.hangup(30))
+        call_row(again.linkedid, until=finished)
+        self.assertEqual(server.query(
+                'SELECT status FROM see_telephony_agent '
+                'WHERE interface = %s', (again.interface,))[0][0], 'free')
+
     def test_call_back_originate(self):
         "Ligar de volta: one Originate, agent's extension then requester"
         before = len(pbx.originates)
@@ -278,6 +368,16 @@ class ConnectorTestCase(unittest.TestCase):
         row = call_row(script.linkedid, until=finished)
         self.assertEqual(row['closed_by'], 'resync')
         self.assertEqual(row['disposition'], 'abandoned_short')
+        # The PBX's own Hangup, late, replaces the resync's guess
+        pbx.send_events(script.hangup(30))
+        row = call_row(script.linkedid,
+            until=lambda r: r['closed_by'] == 'hangup')
+        # (dates are stored to the second)
+        hangup = dt.datetime.fromtimestamp(round(script.start + 30),
+            dt.timezone.utc).replace(tzinfo=None)
+        self.assertEqual(row['hangup_date'], hangup)
+        self.assertEqual(row['wait_seconds'], 29)
+        self.assertEqual(row['disposition'], 'abandoned')
         # and calls keep flowing on the new connection
         after = CallScript(caller='81991110009')
         pbx.send_events(after.ivr_only(ivr=5))

@@ -68,9 +68,11 @@ class Client(AMIClient):
             try:
                 return super().fire_recv_pack(pack)
             except Exception:
-                logger.warning("skipped malformed frame: %r", pack)
+                logger.warning("skipped malformed frame: %s",
+                    ami_events.loggable(pack))
                 return
-        logger.warning("skipped malformed frame: %r", pack)
+        logger.warning("skipped malformed frame: %s",
+            ami_events.loggable(pack))
 
 
 def backoff_delays(base, cap, rng=random.random):

@@ -33,7 +33,7 @@ import threading
 import time
 from contextlib import contextmanager
 
-from ..events import event_time
+from ..events import event_time, loggable
 from .client import parse_event
 
 logger = logging.getLogger('see_telefonia.connector')
@@ -72,7 +72,7 @@ def event_of(item):
     pack, received = item if isinstance(item, tuple) else (item, None)
     data = parse_event(pack)
     if not data.get('event'):
-        logger.warning("skipped malformed frame: %r", pack)
+        logger.warning("skipped malformed frame: %s", loggable(pack))
         return None
     data['_time'] = event_time(data.get('timestamp'), received)
     if data['_time'] is None:

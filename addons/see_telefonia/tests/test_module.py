@@ -7,9 +7,11 @@ import shutil
 import tempfile
 import zipfile
 
+from lxml import etree
 from sql import Column
 
 from trytond import backend, config
+from trytond.modules.see_telefonia.ami import to_local, to_utc
 from trytond.modules.see_telefonia.call import archive_path, recordings_path
 from trytond.modules.see_telefonia.tests.tools import inbound_call
 from trytond.pool import Pool
@@ -106,7 +108,8 @@ class SeeTelefoniaTestCase(ModuleTestCase):
             config.set('see_telefonia', option, value)
             self.addCleanup(config.set, 'see_telefonia', option, old)
         for name in ['2024/04/10/a.wav', '2024/04/30/b.wav',
-                '2024/03/31/c.wav', '2024/04/12/d.wav']:
+                '2024/03/31/c.wav', '2024/04/12/d.wav', '2024/04/30/e.wav',
+                '2024/03/31/f.wav']:
             path = os.path.join(recordings, name)
             os.makedirs(os.path.dirname(path), exist_ok=True)
             with open(path, 'wb') as file:
@@ -135,8 +138,15 @@ class SeeTelefoniaTestCase(ModuleTestCase):
                     # Outside the recordings folder: never read
                     ('1.5', dt.datetime(2024, 4, 12, 12),
                         '../../../etc/passwd', None),
+                    # 22:30 on 30/04 in Recife (the default zone) is
+                    # 01:30 UTC on 01/05: April's, on the 30th
+                    ('1.6', dt.datetime(2024, 5, 1, 1, 30),
+                        '2024/04/30/e.wav', None),
+                    # 23:00 on 31/03 in Recife: March's
+                    ('1.7', dt.datetime(2024, 4, 1, 2),
+                        '2024/03/31/f.wav', None),
                     ]])
-        self.assertEqual(len(calls), 5)
+        self.assertEqual(len(calls), 7)
 
         name = Call.archive_recordings(dt.date(2024, 5, 3))
 
@@ -145,10 +155,63 @@ class SeeTelefoniaTestCase(ModuleTestCase):
             self.assertEqual(sorted(zip_.namelist()), [
                     '2024/04/10/%s.wav' % protocol.number,
                     '2024/04/30/1.2.wav',
+                    '2024/04/30/1.6.wav',
                     ])
             self.assertEqual(zip_.read('2024/04/30/1.2.wav'),
                 b'RIFF2024/04/30/b.wav')
         self.assertFalse(os.path.exists(name + '.part'))
+
+        # The daily task writes a month once: the next days keep it
+        written = os.stat(name).st_mtime_ns
+        os.remove(os.path.join(recordings, '2024/04/10/a.wav'))
+        self.assertEqual(Call.archive_recordings(dt.date(2024, 5, 4)), name)
+        self.assertEqual(os.stat(name).st_mtime_ns, written)
+
+    @with_transaction()
+    def test_port_without_grouping(self):
+        "The AMI port reads 5038, not 5.038, in the form and the list"
+        pool = Pool()
+        Server = pool.get('see.ami.server')
+        for view_type in ['form', 'tree']:
+            arch = etree.fromstring(
+                Server.fields_view_get(view_type=view_type)['arch'])
+            field, = arch.xpath('//field[@name="port"]')
+            self.assertEqual(field.get('grouping'), '0', view_type)
+
+    @with_transaction()
+    def test_archive_schedule(self):
+        "The archive runs every day at a fixed hour (3.1.1.10)"
+        pool = Pool()
+        Cron = pool.get('ir.cron')
+        cron, = Cron.search([('method', '=', 'see.call|archive_recordings')])
+        self.assertEqual((cron.interval_number, cron.interval_type,
+                cron.hour, cron.minute), (1, 'days', 6, 0))
+
+    @with_transaction()
+    def test_panel_today_is_the_agency_day(self):
+        "The panel's today starts at midnight in the agency's zone"
+        pool = Pool()
+        Call = pool.get('see.call')
+        Queue = pool.get('see.telephony.queue')
+        Panel = pool.get('see.telephony.panel.queue')
+        server = self._server()
+        queue, = Queue.create([{'server': server.id, 'name': 'matricula'}])
+        zone = server.zone
+        self.assertEqual(str(zone), 'America/Recife')
+        midnight = to_utc(dt.datetime.combine(
+                to_local(dt.datetime.now(), zone).date(), dt.time()), zone)
+        minute = dt.timedelta(minutes=1)
+        Call.create([{
+                    'server': server.id, 'linkedid': linkedid,
+                    'direction': 'inbound', 'queue': queue.id,
+                    'queue_name': 'matricula', 'arrival_date': at,
+                    'queue_date': at, 'hangup_date': at + minute,
+                    'disposition': 'abandoned',
+                    } for linkedid, at in [
+                    ('yesterday', midnight - 2 * minute),
+                    ('today', midnight + minute)]])
+        panel, = Panel.search([('queue', '=', queue.id)])
+        self.assertEqual((panel.received, panel.abandoned), (1, 1))
 
     @with_transaction()
     def test_call_history(self):
