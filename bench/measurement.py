@@ -194,10 +194,11 @@ def fill(pool, cursor, count):
         "generate_series(1, 50) g")
     cursor.execute("INSERT INTO see_platform_incident (description, "
         "component, contractor_responsible, start, \"end\", resolved_date, "
-        "create_uid, create_date) SELECT 'Queda', 'network', true, "
+        "state, create_uid, create_date) SELECT 'Queda', 'network', true, "
         "TIMESTAMP '2024-01-01 12:00' + (g * INTERVAL '5 days'), "
         "TIMESTAMP '2024-01-01 13:00' + (g * INTERVAL '5 days'), "
-        "TIMESTAMP '2024-01-01 13:30' + (g * INTERVAL '5 days'), 0, now() "
+        "TIMESTAMP '2024-01-01 13:30' + (g * INTERVAL '5 days'), 'closed', "
+        "0, now() "
         "FROM generate_series(0, 72) g")
 
 

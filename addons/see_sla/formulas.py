@@ -27,47 +27,6 @@ def ratio(numerator, denominator):
     return Fraction(numerator) * HUNDRED / Fraction(denominator)
 
 
-# Every indicator of Annex A is a percentage of two counts
-def iar(registered, received):
-    "IAR = registered attendances / calls received by a human × 100"
-    return ratio(registered, received)
-
-
-def fcr(reincident, registered):
-    "FCR = reincident attendances / registered attendances × 100"
-    return ratio(reincident, registered)
-
-
-def ifqa(good, evaluated):
-    "IFQA = evaluations scored above the good score / evaluated × 100"
-    return ratio(good, evaluated)
-
-
-def qtbc(good, ratings):
-    "QTBC = ratings of contractor contents >= 4 / all such ratings × 100"
-    return ratio(good, ratings)
-
-
-def plat(available, service):
-    "PLAT = available seconds / seconds of service hours × 100"
-    return ratio(available, service)
-
-
-def ins(answered_in_time, received):
-    "INS = calls answered within 60 s in queue / calls received × 100"
-    return ratio(answered_in_time, received)
-
-
-def iac(abandoned, received):
-    "IAC = calls abandoned in queue after 60 s / calls received × 100"
-    return ratio(abandoned, received)
-
-
-def irae(finished, attended):
-    "IRAE = webchats finished at the first contact / attended × 100"
-    return ratio(finished, attended)
-
-
 def to_decimal(value, digits=2):
     "Round an exact value half up to digits decimals"
     if value is None:

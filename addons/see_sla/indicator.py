@@ -135,6 +135,12 @@ class Indicator(ServerReadonly, DeactivableMixin, ModelSQL, ModelView):
         "SEE-PE\" is not \"não atendido\" whatever its length (literal, "
         "default), or the time awaiting SEE-PE is only left out of the "
         "clock (the first level must still conclude within the limit).")
+    billing_interactions = fields.Integer(
+        "Minimum Interactions for Billing",
+        states={'invisible': Eval('source') != 'irae'},
+        help="Annex A 5.2: interactions between requester and agent for a "
+        "webchat to be attended and billable (5). Counted by see_webchat; "
+        "not checked without message data.")
     min_interactions = fields.Integer(
         "Minimum Interactions",
         states={'invisible': Eval('source') != 'irae'},

@@ -8,8 +8,10 @@ user: the conversation is reached by an unguessable token whose hash only
 is stored); an agent accepts it from the console, which creates the
 `see.protocol` of channel webchat (billed once, however many messages), and
 every message is a `see.chat.message` kept for the life of the contract.
-The rules of Annex A 5.1-5.3 are computed here from stored facts so that
-see_sla can count them in SQL (`annex_a_query`, `annex_a_counts`).
+The conversation records facts only (its interactions, its end, whether
+it awaits SEE-PE): the rules of Annex A 5.1-5.3 that decide what is
+realized, attended and billable belong to see_sla's contract, and sla.py
+shows them when see_sla is activated.
 """
 import base64
 import binascii
@@ -17,18 +19,12 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
-import time
 
-from sql import Conflict, Literal, Null
 from sql.aggregate import Count
-from sql.conditionals import Case
-from sql.functions import CurrentTimestamp
-
-from trytond import backend
 
 from trytond.i18n import gettext
 from trytond.model import (
-    Index, ModelSQL, ModelView, Unique, Workflow, fields, sequence_ordered)
+    Index, ModelSQL, ModelView, Unique, Workflow, fields)
 from trytond.model.exceptions import AccessError
 from trytond.modules.see_atendimento.integrity import ServerReadonly
 from trytond.modules.see_atendimento.protocol import StepWorkflow
@@ -39,8 +35,8 @@ from trytond.transaction import Transaction, without_check_access
 
 from . import notify
 from .exceptions import (
-    AttachmentError, ChatAccessError, ChatError, ChatValidationError,
-    MessageSizeError, RateLimitError, TokenError)
+    AttachmentError, ChatError, ChatValidationError, MessageSizeError,
+    RateLimitError, TokenError)
 
 WAITING_STATES = {'waiting'}
 # How often the presence of an agent and of a citizen is written
@@ -65,142 +61,8 @@ def hash_address(address):
         ('see_webchat:' + (address or '')).encode('utf-8')).hexdigest()[:40]
 
 
-def annex_a_status(concluded_in_time, awaiting_see, interactions,
-        min_interactions=5, first_contact_interactions=6):
-    """The facts of Annex A item 5 for one conversation
-
-    - realized (5.1): concluded within the deadline, or registered as
-      awaiting SEE-PE's answer (and the citizen told);
-    - attended (5.2): at least min_interactions interactions;
-    - billable: realized and attended;
-    - first_contact (IRAE numerator, 5.3): concluded within the deadline
-      without waiting for SEE-PE and with first_contact_interactions."""
-    realized = bool(concluded_in_time or awaiting_see)
-    attended = interactions >= min_interactions
-    return {
-        'realized': realized,
-        'attended': attended,
-        'billable': realized and attended,
-        'first_contact': bool(concluded_in_time and not awaiting_see
-            and interactions >= first_contact_interactions),
-        }
-
-
 def _config():
     return Pool().get('see.chat.configuration').settings()
-
-
-def check_agent(user_id=None):
-    "Raise unless the user is an attendance agent"
-    pool = Pool()
-    ModelData = pool.get('ir.model.data')
-    User = pool.get('res.user')
-    transaction = Transaction()
-    user_id = transaction.user if user_id is None else user_id
-    if not user_id:
-        return
-    group = ModelData.get_id('see_atendimento', 'group_agent')
-    # Tryton's cached groups of the user, the implied ones included,
-    # instead of a read of the user: the consoles ask on each look
-    with transaction.set_user(user_id):
-        groups = User.get_groups()
-    if group not in groups:
-        raise ChatAccessError(gettext('see_webchat.msg_not_agent'))
-
-
-class Agent(ServerReadonly, ModelSQL, ModelView):
-    __string__ = "Webchat Agent"
-    __name__ = 'see.chat.agent'
-
-    user = fields.Many2One(
-        'res.user', "User", required=True, ondelete='CASCADE')
-    max_sessions = fields.Integer(
-        "Simultaneous Conversations", required=True,
-        domain=[('max_sessions', '>', 0)],
-        help="How many conversations the agent may attend at once.")
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        t = cls.__table__()
-        cls._sql_constraints = [
-            ('user_unique', Unique(t, t.user),
-                'see_webchat.msg_agent_user_unique'),
-            ]
-
-    @classmethod
-    def default_max_sessions(cls):
-        return _config().agent_limit
-
-    def get_rec_name(self, name):
-        return self.user.rec_name
-
-    @classmethod
-    def limit_of(cls, user_id):
-        "The number of simultaneous conversations of the user"
-        with without_check_access():
-            agents = cls.search([('user', '=', user_id)], limit=1)
-        if agents:
-            return agents[0].max_sessions
-        return _config().agent_limit
-
-
-class Presence(ServerReadonly, ModelSQL, ModelView):
-    __string__ = "Webchat Agent Presence"
-    __name__ = 'see.chat.agent.presence'
-
-    user = fields.Many2One(
-        'res.user', "User", required=True, readonly=True,
-        ondelete='RESTRICT')
-    start = fields.DateTime("Start", required=True, readonly=True)
-    last_seen = fields.DateTime("Last Seen", required=True, readonly=True)
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        t = cls.__table__()
-        cls._sql_indexes.update({
-                Index(t, (t.user, Index.Equality()),
-                    (t.last_seen, Index.Range())),
-                Index(t, (t.start, Index.Range())),
-                })
-        cls._order = [('start', 'DESC'), ('id', 'DESC')]
-
-    @classmethod
-    def heartbeat(cls, user_id):
-        "Record that the console of the user is open"
-        now = dt.datetime.now()
-        timeout = dt.timedelta(seconds=_config().presence_timeout)
-        table = cls.__table__()
-        cursor = Transaction().connection.cursor()
-        cursor.execute(*table.select(table.id, table.last_seen,
-                where=(table.user == user_id)
-                & (table.last_seen >= now - timeout),
-                order_by=[table.last_seen.desc], limit=1))
-        row = cursor.fetchone()
-        if row:
-            # A write every few seconds is enough for a timeout in minutes
-            if now - row[1] < min(timeout / 3, HEARTBEAT):
-                return
-            cursor.execute(*table.update(
-                    [table.last_seen, table.write_date],
-                    [now, now], where=table.id == row[0]))
-        else:
-            with without_check_access():
-                cls.create([{'user': user_id, 'start': now,
-                            'last_seen': now}])
-
-    @classmethod
-    def logged_in(cls, user_ids=None):
-        "Ids of the users whose console is open"
-        now = dt.datetime.now()
-        timeout = dt.timedelta(seconds=_config().presence_timeout)
-        table = cls.__table__()
-        cursor = Transaction().connection.cursor()
-        where = table.last_seen >= now - timeout
-        cursor.execute(*table.select(table.user, where=where,
-                group_by=[table.user]))
-        return {u for u, in cursor}
 
 
 class Cron(metaclass=PoolMeta):
@@ -218,98 +80,6 @@ class Cron(metaclass=PoolMeta):
                 ('see.chat.address.rate|clean',
                     "Forget Old Webchat Request Counts"),
                 ])
-
-
-class AddressRate(ServerReadonly, ModelSQL):
-    """Requests of a network address per minute, shared by every process
-    serving the webchat (the per-address limit)"""
-    __string__ = "Webchat Address Rate"
-    __name__ = 'see.chat.address.rate'
-
-    address_hash = fields.Char("Address Hash", required=True, readonly=True)
-    minute = fields.Integer("Minute", required=True, readonly=True,
-        help="Minutes since the epoch.")
-    hits = fields.Integer("Requests", required=True, readonly=True)
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        t = cls.__table__()
-        cls._sql_constraints = [
-            ('address_minute_unique', Unique(t, t.address_hash, t.minute),
-                'see_webchat.msg_address_rate_unique'),
-            ]
-        cls._sql_indexes.add(Index(t, (t.minute, Index.Range())))
-
-    @classmethod
-    def hit(cls, address, limit, now=None):
-        """Count a request of address; return whether it is within limit
-        requests in the last minute
-
-        A sliding minute estimated from two fixed ones: the requests of
-        the current minute plus those of the previous one in proportion
-        of the part of it still in the last 60 seconds. The increment is
-        an upsert, atomic between concurrent transactions."""
-        now = time.time() if now is None else now
-        minute, elapsed = divmod(now, 60)
-        minute = int(minute)
-        key = hash_address(address)
-        table = cls.__table__()
-        transaction = Transaction()
-        cursor = transaction.connection.cursor()
-        if backend.name == 'postgresql':
-            cursor.execute(*table.insert(
-                    [table.address_hash, table.minute, table.hits,
-                        table.create_uid, table.create_date],
-                    [[key, minute, 1, transaction.user, CurrentTimestamp()]],
-                    on_conflict=Conflict(table,
-                        indexed_columns=[table.address_hash, table.minute],
-                        columns=[table.hits],
-                        values=[table.hits + 1])))
-        else:
-            # SQLite (the demo) has one writer at a time
-            cursor.execute(*table.update([table.hits], [table.hits + 1],
-                    where=(table.address_hash == key)
-                    & (table.minute == minute)))
-            if not cursor.rowcount:
-                cursor.execute(*table.insert(
-                        [table.address_hash, table.minute, table.hits,
-                            table.create_uid, table.create_date],
-                        [[key, minute, 1, transaction.user,
-                                CurrentTimestamp()]]))
-        cursor.execute(*table.select(table.minute, table.hits,
-                where=(table.address_hash == key)
-                & table.minute.in_([minute - 1, minute])))
-        hits = dict(cursor)
-        estimate = hits.get(minute, 0) + hits.get(minute - 1, 0) * (
-            (60 - elapsed) / 60)
-        return estimate <= limit
-
-    @classmethod
-    def clean(cls):
-        "Forget the counts of more than a minute ago"
-        table = cls.__table__()
-        cursor = Transaction().connection.cursor()
-        cursor.execute(*table.delete(
-                where=table.minute < int(time.time() // 60) - 1))
-
-
-class StandardReply(
-        ServerReadonly, sequence_ordered(), ModelSQL, ModelView):
-    __string__ = "Webchat Standard Reply"
-    __name__ = 'see.chat.reply'
-
-    name = fields.Char("Name", required=True, translate=True)
-    text = fields.Text("Text", required=True, translate=True)
-    service = fields.Many2One(
-        'see.service', "Service", ondelete='CASCADE',
-        help="Offered only in conversations about this service; "
-        "leave empty for all.")
-    active = fields.Boolean("Active")
-
-    @classmethod
-    def default_active(cls):
-        return True
 
 
 class Session(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
@@ -369,9 +139,6 @@ class Session(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
         help="Messages exchanged between the requester and the attendance "
         "(welcome, service, request, answers, quality question and its "
         "answer); notices are not counted.")
-    concluded_in_time = fields.Boolean(
-        "Concluded in Time", readonly=True,
-        help="Concluded within the deadline of Annex A 5.1.")
     awaiting_see = fields.Boolean(
         "Awaiting SEE-PE", readonly=True,
         help="Escalated to SEE-PE and the requester was told.")
@@ -383,18 +150,6 @@ class Session(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
         searcher='search_number')
     survey_score = fields.Function(
         fields.Integer("Survey Score"), 'get_survey_score')
-    realized = fields.Function(fields.Boolean(
-            "Realized", help="Annex A 5.1: concluded within the deadline "
-            "or awaiting SEE-PE."), 'get_annex_a', searcher='search_annex_a')
-    attended = fields.Function(fields.Boolean(
-            "Attended", help="Annex A 5.2: the minimum interactions."),
-        'get_annex_a', searcher='search_annex_a')
-    billable = fields.Function(fields.Boolean(
-            "Billable", help="Realized and attended (Annex A 5.1 and "
-            "5.2)."), 'get_annex_a', searcher='search_annex_a')
-    first_contact = fields.Function(fields.Boolean(
-            "Finished on First Contact", help="Annex A 5.3 (IRAE)."),
-        'get_annex_a', searcher='search_annex_a')
 
     @classmethod
     def __setup__(cls):
@@ -431,8 +186,15 @@ class Session(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
                 'agent_escalate': RPC(readonly=False, instantiate=0),
                 'agent_close': RPC(readonly=False, instantiate=0),
                 'webchat_figures': RPC(),
-                'annex_a_counts': RPC(),
                 })
+
+    @classmethod
+    def __register__(cls, module):
+        super().__register__(module)
+        table_h = cls.__table_handler__(module)
+        # Migration: whether a conversation concluded in time is decided by
+        # the contract's rule of see_sla (sla.py), no longer stored
+        table_h.drop_column('concluded_in_time')
 
     @classmethod
     def default_state(cls):
@@ -486,100 +248,6 @@ class Session(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
         if self.protocol:
             return f'{self.protocol.number} - {self.requester_name}'
         return self.requester_name
-
-    # Annex A ----------------------------------------------------------
-
-    @classmethod
-    def annex_a_columns(cls, table):
-        "SQL expressions of the facts of Annex A 5 on the session table"
-        config = _config()
-        realized = ((table.concluded_in_time == Literal(True))
-            | (table.awaiting_see == Literal(True)))
-        attended = table.interaction_count >= config.min_interactions
-        return {
-            'realized': realized,
-            'attended': attended,
-            'billable': realized & attended & (table.protocol != Null),
-            'first_contact': ((table.concluded_in_time == Literal(True))
-                & (table.awaiting_see != Literal(True))
-                & (table.interaction_count
-                    >= config.first_contact_interactions)),
-            }
-
-    @classmethod
-    def get_annex_a(cls, sessions, names):
-        config = _config()
-        result = {n: {} for n in names}
-        for session in sessions:
-            status = annex_a_status(
-                session.concluded_in_time, session.awaiting_see,
-                session.interaction_count or 0,
-                config.min_interactions, config.first_contact_interactions)
-            status['billable'] = status['billable'] and bool(
-                session.protocol)
-            for name in names:
-                result[name][session.id] = status[name]
-        return result
-
-    @classmethod
-    def search_annex_a(cls, name, clause):
-        _, operator, value = clause[:3]
-        table = cls.__table__()
-        query = table.select(
-            table.id, where=cls.annex_a_columns(table)[name])
-        positive = (operator == '=') == bool(value)
-        return [('id', 'in' if positive else 'not in', query)]
-
-    @classmethod
-    def annex_a_query(cls, start=None, end=None):
-        """A query of (id, protocol, start_date, realized, attended,
-        billable, first_contact, awaiting_see) per conversation started in
-        [start, end)"""
-        table = cls.__table__()
-        columns = cls.annex_a_columns(table)
-        where = table.state != 'abandoned'
-        if start:
-            where &= table.start_date >= start
-        if end:
-            where &= table.start_date < end
-        return table.select(
-            table.id, table.protocol, table.start_date,
-            columns['realized'].as_('realized'),
-            columns['attended'].as_('attended'),
-            columns['billable'].as_('billable'),
-            columns['first_contact'].as_('first_contact'),
-            table.awaiting_see.as_('awaiting_see'),
-            table.concluded_in_time.as_('concluded_in_time'),
-            where=where)
-
-    @classmethod
-    def annex_a_counts(cls, start=None, end=None):
-        """Counts of Annex A 5 for the conversations started in [start, end)
-
-        sessions (accepted or not, abandoned excluded), concluded_in_time,
-        awaiting_see, realized, not_realized, attended, billable and
-        first_contact (IRAE = first_contact / concluded_in_time)."""
-        cls._check_figures_access()
-        query = cls.annex_a_query(start, end)
-        sub = query.select(
-            Count(query.id),
-            *(Count(Case((getattr(query, n) == Literal(True), 1)))
-                for n in ['concluded_in_time', 'awaiting_see', 'realized',
-                    'attended', 'billable', 'first_contact']))
-        cursor = Transaction().connection.cursor()
-        cursor.execute(*sub)
-        (sessions, in_time, awaiting, realized, attended, billable,
-            first_contact) = cursor.fetchone()
-        return {
-            'sessions': sessions,
-            'concluded_in_time': in_time,
-            'awaiting_see': awaiting,
-            'realized': realized,
-            'not_realized': sessions - realized,
-            'attended': attended,
-            'billable': billable,
-            'first_contact': first_contact,
-            }
 
     @classmethod
     def webchat_figures(cls, start, end):
@@ -919,13 +587,9 @@ class Session(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
         """The agent ended the conversations (closed or escalated to
         SEE-PE): Annex A 5.1 is decided and the quality question asked"""
         Message = Pool().get('see.chat.message')
-        config = _config()
         now = dt.datetime.now()
-        deadline = dt.timedelta(hours=config.concluded_hours)
         for session in sessions:
             session.end_date = now
-            session.concluded_in_time = (
-                now - session.start_date <= deadline)
             session.awaiting_see = awaiting_see
             session.state = 'survey'
         cls.save(sessions)
@@ -976,457 +640,3 @@ class Session(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
         if left_queue:
             channels.extend([notify.QUEUE_CHANNEL, notify.POSITION_CHANNEL])
         notify.publish(*channels)
-
-    # Agent ------------------------------------------------------------
-
-    @classmethod
-    def _lock_fresh(cls, sessions):
-        "Lock the rows and return the sessions read again"
-        with without_check_access():
-            cls.lock(sessions)
-            return cls.browse([s.id for s in sessions])
-
-    @classmethod
-    def _check_own(cls, sessions, states=('active',)):
-        user = Transaction().user
-        for session in sessions:
-            if user and session.agent and session.agent.id != user:
-                raise ChatAccessError(gettext(
-                        'see_webchat.msg_not_your_session',
-                        session=session.rec_name))
-            if session.state not in states:
-                raise ChatError(gettext(
-                        'see_webchat.msg_session_not_active',
-                        session=session.rec_name))
-
-    @classmethod
-    def active_count(cls, user_id):
-        table = cls.__table__()
-        cursor = Transaction().connection.cursor()
-        cursor.execute(*table.select(Count(table.id),
-                where=(table.agent == user_id) & (table.state == 'active')))
-        return cursor.fetchone()[0]
-
-    @classmethod
-    def _check_limit(cls, user_id, adding=1):
-        pool = Pool()
-        Agent = pool.get('see.chat.agent')
-        User = pool.get('res.user')
-        limit = Agent.limit_of(user_id)
-        if cls.active_count(user_id) + adding > limit:
-            with without_check_access():
-                user = User(user_id)
-            if user_id == Transaction().user:
-                raise ChatError(gettext(
-                        'see_webchat.msg_agent_limit', limit=limit))
-            raise ChatError(gettext(
-                    'see_webchat.msg_agent_limit_other', limit=limit,
-                    agent=user.rec_name))
-
-    @classmethod
-    def _check_waiting(cls, sessions):
-        for session in sessions:
-            if session.state != 'waiting':
-                raise ChatError(gettext(
-                        'see_webchat.msg_session_taken',
-                        session=session.rec_name))
-            if session.expire_date <= dt.datetime.now():
-                raise ChatError(gettext(
-                        'see_webchat.msg_session_expired',
-                        session=session.rec_name))
-
-    @classmethod
-    @ModelView.button_action('see_webchat.act_console')
-    def accept(cls, sessions):
-        """Accept from the web client's list of conversations, as the
-        console does, and open the console where they are attended"""
-        cls.agent_accept(sessions)
-
-    @classmethod
-    def agent_accept(cls, sessions):
-        """The agent takes the conversations; each gets its protocol
-
-        Refused at once, before waiting for a lock, when another agent
-        took them already."""
-        pool = Pool()
-        Message = pool.get('see.chat.message')
-        User = pool.get('res.user')
-        check_agent()
-        user_id = Transaction().user
-        cls._check_waiting(sessions)
-        sessions = cls._lock_fresh(sessions)
-        cls._check_waiting(sessions)
-        cls._check_limit(user_id, len(sessions))
-        with without_check_access():
-            agent_name = User(user_id).rec_name if user_id else ''
-            cls.activate(sessions, user_id)
-            for session in sessions:
-                Message.post(session, 'system', 'notice', gettext(
-                        'see_webchat.msg_accepted', agent=agent_name,
-                        number=session.protocol.number))
-        # The agent's own channel too: its console shows the conversation
-        # at once instead of after the queue's burst delay
-        notify.publish(notify.QUEUE_CHANNEL, notify.POSITION_CHANNEL,
-            notify.agent_channel(user_id))
-        return [s.id for s in sessions]
-
-    @classmethod
-    def agent_send(cls, sessions, text, article=None):
-        "The agent's answer, or a knowledge-base article, to the citizen"
-        pool = Pool()
-        Message = pool.get('see.chat.message')
-        Article = pool.get('see.kb.article')
-        Protocol = pool.get('see.protocol')
-        check_agent()
-        cls._check_own(sessions)
-        config = _config()
-        text = (text or '').strip()
-        kb = None
-        if article:
-            try:
-                article = int(article)
-            except (TypeError, ValueError):
-                raise ChatError(gettext('see_webchat.msg_article_unknown'))
-            articles = Article.search([
-                    ('id', '=', article),
-                    ('state', '=', 'published'),
-                    ], limit=1)
-            if not articles:
-                raise ChatError(gettext('see_webchat.msg_article_unknown'))
-            kb, = articles
-            if not text:
-                text = f'{kb.title}\n\n{kb.body}'
-        if not text:
-            raise ChatValidationError(gettext('see_webchat.msg_empty'))
-        if len(text) > max(config.message_size, 20000):
-            raise MessageSizeError(gettext(
-                    'see_webchat.msg_message_size',
-                    size=max(config.message_size, 20000), length=len(text)))
-        messages = []
-        for session in sessions:
-            messages.append(Message.post(session, 'agent',
-                    'article' if kb else 'text', text, article=kb))
-            if kb and session.protocol and kb not in (
-                    session.protocol.kb_articles):
-                with without_check_access():
-                    Protocol.write([session.protocol], {
-                            'kb_articles': [('add', [kb.id])],
-                            })
-        return [m.id for m in messages]
-
-    @classmethod
-    def agent_transfer(cls, sessions, user_id):
-        "Pass the conversations to another agent"
-        pool = Pool()
-        Protocol = pool.get('see.protocol')
-        Message = pool.get('see.chat.message')
-        User = pool.get('res.user')
-        check_agent()
-        sessions = cls._lock_fresh(sessions)
-        cls._check_own(sessions)
-        try:
-            user_id = int(user_id)
-        except (TypeError, ValueError):
-            user_id = None
-        with without_check_access():
-            users = User.search([('id', '=', user_id)]) if user_id else []
-        if not users or user_id == Transaction().user:
-            raise ChatError(gettext('see_webchat.msg_transfer_target'))
-        target, = users
-        check_agent(target.id)
-        cls._check_limit(target.id, len(sessions))
-        previous = {s.id: s.agent for s in sessions}
-        with without_check_access():
-            for session in sessions:
-                session.agent = target
-            cls.save(sessions)
-            protocols = [s.protocol for s in sessions if s.protocol]
-            if protocols:
-                Protocol.write(protocols, {'agent': target.id})
-            for session in sessions:
-                Message.post(session, 'system', 'notice', gettext(
-                        'see_webchat.msg_transferred',
-                        agent=target.rec_name))
-        channels = [notify.agent_channel(p.id) for p in previous.values()
-            if p]
-        notify.publish(*channels)
-        return [s.id for s in sessions]
-
-    @classmethod
-    def _classification(cls, classification):
-        pool = Pool()
-        Classification = pool.get('see.classification')
-        try:
-            classification = int(classification)
-        except (TypeError, ValueError):
-            classification = None
-        classifications = Classification.search([
-                ('id', '=', classification),
-                ], limit=1) if classification else []
-        if not classifications:
-            raise ChatValidationError(
-                gettext('see_webchat.msg_classification_required'))
-        return classifications[0]
-
-    def _transcript(self, author_type):
-        return '\n'.join(m.text for m in self.messages
-            if m.author_type == author_type and m.kind in {'text', 'article'}
-            and m.text)
-
-    @classmethod
-    def agent_escalate(cls, sessions, question, classification):
-        """Send the question to SEE-PE's second level: the protocol awaits
-        its answer and the citizen is told"""
-        pool = Pool()
-        Protocol = pool.get('see.protocol')
-        Message = pool.get('see.chat.message')
-        check_agent()
-        sessions = cls._lock_fresh(sessions)
-        cls._check_own(sessions)
-        classification = cls._classification(classification)
-        question = (question or '').strip()
-        if not question:
-            raise ChatValidationError(
-                gettext('see_webchat.msg_question_required'))
-        with without_check_access():
-            for session in sessions:
-                protocol = session.protocol
-                Protocol.write([protocol], {
-                        'classification': classification.id,
-                        'description': (session._transcript('citizen')
-                            or question),
-                        })
-                Protocol.escalate_to_see([protocol], question)
-                Message.post(session, 'system', 'escalation', gettext(
-                        'see_webchat.msg_escalated_citizen',
-                        number=protocol.number))
-                Protocol.log_event([protocol], 'escalate',
-                    gettext('see_webchat.msg_escalated_told'))
-            cls.conclude(sessions, awaiting_see=True)
-        return [s.id for s in sessions]
-
-    @classmethod
-    def agent_close(cls, sessions, classification, answer=None):
-        "End the conversations with a classification; ask the quality"
-        pool = Pool()
-        Protocol = pool.get('see.protocol')
-        check_agent()
-        sessions = cls._lock_fresh(sessions)
-        cls._check_own(sessions)
-        classification = cls._classification(classification)
-        with without_check_access():
-            for session in sessions:
-                protocol = session.protocol
-                Protocol.write([protocol], {
-                        'classification': classification.id,
-                        'description': session._transcript('citizen'),
-                        'answer': ((answer or '').strip()
-                            or session._transcript('agent')
-                            or classification.rec_name),
-                        })
-                Protocol.resolve([protocol])
-            cls.conclude(sessions)
-        return [s.id for s in sessions]
-
-
-class Message(ServerReadonly, ModelSQL, ModelView):
-    __string__ = "Webchat Message"
-    __name__ = 'see.chat.message'
-
-    session = fields.Many2One(
-        'see.chat.session', "Conversation", required=True, readonly=True,
-        ondelete='RESTRICT')
-    protocol = fields.Function(
-        fields.Many2One('see.protocol', "Protocol"), 'get_protocol')
-    date = fields.DateTime("Date", required=True, readonly=True)
-    author_type = fields.Selection([
-            ('citizen', "Requester"),
-            ('agent', "Agent"),
-            ('system', "Attendance"),
-            ], "Author Type", required=True, readonly=True)
-    author = fields.Many2One(
-        'res.user', "Agent", readonly=True, ondelete='RESTRICT')
-    author_name = fields.Char("Author", readonly=True)
-    kind = fields.Selection([
-            ('welcome', "Welcome"),
-            ('service', "Service"),
-            ('text', "Message"),
-            ('article', "Knowledge Base Article"),
-            ('escalation', "Escalation Notice"),
-            ('quality', "Quality Question"),
-            ('score', "Quality Answer"),
-            ('notice', "Notice"),
-            ], "Kind", required=True, readonly=True)
-    text = fields.Text("Text", readonly=True)
-    article = fields.Many2One(
-        'see.kb.article', "Article", readonly=True, ondelete='RESTRICT')
-    interaction = fields.Boolean("Interaction", readonly=True)
-    response_time = fields.TimeDelta(
-        "Response Time", readonly=True,
-        help="For an agent's message: the time since the requester's "
-        "oldest message it answers.")
-    client_id = fields.Char("Client Identifier", readonly=True)
-    attachment = fields.Binary(
-        "Attachment", readonly=True, file_id='attachment_id',
-        filename='attachment_name')
-    attachment_id = fields.Char("Attachment ID", readonly=True)
-    attachment_name = fields.Char("Attachment Name", readonly=True)
-    attachment_type = fields.Char("Attachment Type", readonly=True)
-    attachment_size = fields.Integer("Attachment Size", readonly=True)
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        t = cls.__table__()
-        cls._sql_constraints = [
-            ('client_id_unique', Unique(t, t.session, t.client_id),
-                'see_webchat.msg_message_client_unique'),
-            ]
-        cls._sql_indexes.update({
-                Index(t, (t.session, Index.Equality()),
-                    (t.id, Index.Range())),
-                Index(t, (t.date, Index.Range()),
-                    (t.author_type, Index.Equality(cardinality='low'))),
-                })
-        cls._order = [('date', 'ASC'), ('id', 'ASC')]
-
-    @classmethod
-    def default_date(cls):
-        return dt.datetime.now()
-
-    def get_protocol(self, name):
-        return self.session.protocol.id if self.session.protocol else None
-
-    @classmethod
-    def check_modification(cls, mode, messages, values=None, external=False):
-        super().check_modification(
-            mode, messages, values=values, external=external)
-        if mode in {'write', 'delete'}:
-            raise AccessError(gettext('see_webchat.msg_transcript_readonly'))
-
-    @classmethod
-    def _response_time(cls, session, now):
-        "Time since the oldest message of the citizen not yet answered"
-        table = cls.__table__()
-        cursor = Transaction().connection.cursor()
-        last_agent = table.select(table.id,
-            where=(table.session == session.id)
-            & (table.author_type == 'agent'),
-            order_by=[table.id.desc], limit=1)
-        cursor.execute(*last_agent)
-        row = cursor.fetchone()
-        where = ((table.session == session.id)
-            & (table.author_type == 'citizen')
-            & (table.kind == 'text'))
-        if row:
-            where &= table.id > row[0]
-        cursor.execute(*table.select(table.date, where=where,
-                order_by=[table.id.asc], limit=1))
-        row = cursor.fetchone()
-        if row:
-            return max(now - row[0], dt.timedelta(0))
-
-    @classmethod
-    def post(cls, session, author_type, kind, text, article=None,
-            client_id=None, attachment=None):
-        "Add a message to the transcript of session and wake the other side"
-        pool = Pool()
-        Session = pool.get('see.chat.session')
-        User = pool.get('res.user')
-        now = dt.datetime.now()
-        values = {
-            'session': session.id,
-            'date': now,
-            'author_type': author_type,
-            'kind': kind,
-            'text': text,
-            'article': article.id if article else None,
-            'client_id': client_id,
-            'interaction': kind != 'notice',
-            }
-        if author_type == 'agent':
-            user_id = Transaction().user
-            values['author'] = user_id or None
-            with without_check_access():
-                values['author_name'] = User(user_id).rec_name
-            values['response_time'] = cls._response_time(session, now)
-        elif author_type == 'citizen':
-            values['author_name'] = session.requester_name
-        if attachment:
-            name, type_, data = attachment
-            values.update({
-                    'attachment': data,
-                    'attachment_name': name,
-                    'attachment_type': type_,
-                    'attachment_size': len(data),
-                    })
-        # Update (and so lock) the session before inserting: the messages
-        # of a conversation get their ids in the order they are committed,
-        # so a reader that has seen one has seen all those before it
-        table = Session.__table__()
-        cursor = Transaction().connection.cursor()
-        cursor.execute(*table.update(
-                [table.interaction_count],
-                [table.interaction_count
-                    + (1 if values['interaction'] else 0)],
-                where=table.id == session.id))
-        Session._invalidate(session.id)
-        with without_check_access():
-            message, = cls.create([values])
-        # The citizen's page and the agent's console show their own
-        # messages from the answer to the sending, and the queue of the
-        # agents shows no message
-        channels = []
-        if author_type != 'citizen':
-            channels.append(notify.session_channel(session.id))
-        if session.agent and author_type != 'agent':
-            channels.append(notify.agent_channel(session.agent.id))
-        notify.publish(*channels)
-        return message
-
-    @classmethod
-    def as_json_list(cls, messages, for_agent=False):
-        "as_json of messages, reading only the fields it needs"
-        rows = cls.read([m.id for m in messages], [
-                'date', 'author_type', 'author_name', 'kind', 'text',
-                'attachment_name', 'attachment_type', 'attachment_size',
-                'session'])
-        result = []
-        for row in rows:
-            data = {
-                'id': row['id'],
-                'date': row['date'].isoformat(),
-                'author_type': row['author_type'],
-                'author_name': row['author_name'] or '',
-                'kind': row['kind'],
-                'text': row['text'] or '',
-                }
-            if row['attachment_name']:
-                data['attachment'] = {
-                    'name': row['attachment_name'],
-                    'type': row['attachment_type'],
-                    'size': row['attachment_size'],
-                    }
-            if for_agent:
-                data['session'] = row['session']
-            result.append(data)
-        return result
-
-    def as_json(self, for_agent=False):
-        data = {
-            'id': self.id,
-            'date': self.date.isoformat(),
-            'author_type': self.author_type,
-            'author_name': self.author_name or '',
-            'kind': self.kind,
-            'text': self.text or '',
-            }
-        if self.attachment_name:
-            data['attachment'] = {
-                'name': self.attachment_name,
-                'type': self.attachment_type,
-                'size': self.attachment_size,
-                }
-        if for_agent:
-            data['session'] = self.session.id
-        return data

@@ -56,20 +56,6 @@ class Configuration(ServerReadonly, ModelSingleton, ModelSQL, ModelView):
         "Conversations per Agent", required=True,
         domain=[('agent_limit', '>', 0)],
         help="Default number of conversations an agent may attend at once.")
-    concluded_hours = fields.Integer(
-        "Conclusion Deadline (Hours)", required=True,
-        domain=[('concluded_hours', '>', 0)],
-        help="Annex A 5.1: a conversation not concluded within this time "
-        "and not awaiting SEE-PE is not realized.")
-    min_interactions = fields.Integer(
-        "Minimum Interactions", required=True,
-        domain=[('min_interactions', '>', 0)],
-        help="Annex A 5.2: interactions for a conversation to be attended.")
-    first_contact_interactions = fields.Integer(
-        "Interactions for First Contact Resolution", required=True,
-        domain=[('first_contact_interactions', '>', 0)],
-        help="Annex A 5.3 (IRAE): interactions for a conversation to count "
-        "as finished on the first electronic contact.")
     presence_timeout = fields.Integer(
         "Agent Presence Timeout", required=True,
         domain=[('presence_timeout', '>', 0)],
@@ -161,18 +147,6 @@ class Configuration(ServerReadonly, ModelSingleton, ModelSQL, ModelView):
     @classmethod
     def default_agent_limit(cls):
         return 3
-
-    @classmethod
-    def default_concluded_hours(cls):
-        return 8
-
-    @classmethod
-    def default_min_interactions(cls):
-        return 5
-
-    @classmethod
-    def default_first_contact_interactions(cls):
-        return 6
 
     @classmethod
     def default_presence_timeout(cls):

@@ -472,7 +472,7 @@ def _agent_fixed(pool, user_id):
     "What the console shows of the agent, read once per request"
     Agent = pool.get('see.chat.agent')
     User = pool.get('res.user')
-    from .chat import check_agent
+    from .agent import check_agent
     try:
         check_agent(user_id)
         is_agent = True

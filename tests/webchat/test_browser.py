@@ -182,7 +182,7 @@ class WebchatBrowserTestCase(unittest.TestCase):
         rows = server.query(
             'SELECT p.number, p.channel, p.state, p.survey_score, '
             'p.classification IS NOT NULL, p.requester_cpf, '
-            's.state, s.interaction_count, s.concluded_in_time '
+            's.state, s.interaction_count, s.end_date IS NOT NULL '
             'FROM see_chat_session s JOIN see_protocol p '
             'ON p.id = s.protocol WHERE p.number = %s', (number,))
         self.assertEqual(rows, [(number, 'webchat', 'closed', 9, True,

@@ -55,74 +55,74 @@ class FormulaTestCase(unittest.TestCase):
 
     def test_iar(self):
         # 940 registered of 1000 calls = 94 % -> "De 94% a 87%"
-        value = formulas.iar(940, 1000)
+        value = formulas.ratio(940, 1000)
         self.assertEqual(value, 94)
         self.assertEqual(points(value, IAR), 15)
-        self.assertEqual(points(formulas.iar(950, 1000), IAR), 0)
+        self.assertEqual(points(formulas.ratio(950, 1000), IAR), 0)
         # 86.5 % is in the gap between 87 % and 86 %: the worse band
-        self.assertEqual(points(formulas.iar(865, 1000), IAR), 30)
+        self.assertEqual(points(formulas.ratio(865, 1000), IAR), 30)
         # 94.5 % is in the gap between 95 % and 94 %: the worse band
-        self.assertEqual(points(formulas.iar(945, 1000), IAR), 15)
-        self.assertEqual(points(formulas.iar(799, 1000), IAR), 60)
+        self.assertEqual(points(formulas.ratio(945, 1000), IAR), 15)
+        self.assertEqual(points(formulas.ratio(799, 1000), IAR), 60)
 
     def test_fcr(self):
         # Lower is better: "Abaixo de 30%" excludes 30 %
-        self.assertEqual(points(formulas.fcr(29, 100), FCR, False), 0)
-        self.assertEqual(points(formulas.fcr(30, 100), FCR, False), 15)
+        self.assertEqual(points(formulas.ratio(29, 100), FCR, False), 0)
+        self.assertEqual(points(formulas.ratio(30, 100), FCR, False), 15)
         # 30.5 % is in the gap between 30 % and 31 %: the worse band
-        self.assertEqual(points(formulas.fcr(61, 200), FCR, False), 15)
-        self.assertEqual(points(formulas.fcr(40, 100), FCR, False), 15)
-        self.assertEqual(points(formulas.fcr(9, 20), FCR, False), 30)
+        self.assertEqual(points(formulas.ratio(61, 200), FCR, False), 15)
+        self.assertEqual(points(formulas.ratio(40, 100), FCR, False), 15)
+        self.assertEqual(points(formulas.ratio(9, 20), FCR, False), 30)
 
     def test_ifqa(self):
         # The share of scores above 7, not the average
-        self.assertEqual(formulas.ifqa(13, 17), Fraction(1300, 17))
+        self.assertEqual(formulas.ratio(13, 17), Fraction(1300, 17))
         # 76.47 % between "84% a 77%" and "76% a 70%": the worse band
-        self.assertEqual(points(formulas.ifqa(13, 17), IFQA), 30)
-        self.assertEqual(points(formulas.ifqa(17, 20), IFQA), 0)
-        self.assertEqual(points(formulas.ifqa(3, 5), IFQA), 60)
+        self.assertEqual(points(formulas.ratio(13, 17), IFQA), 30)
+        self.assertEqual(points(formulas.ratio(17, 20), IFQA), 0)
+        self.assertEqual(points(formulas.ratio(3, 5), IFQA), 60)
 
     def test_qtbc(self):
-        self.assertEqual(points(formulas.qtbc(8, 10), QTBC), 0)
-        self.assertEqual(points(formulas.qtbc(3, 4), QTBC), 15)
-        self.assertEqual(points(formulas.qtbc(7, 10), QTBC), 30)
+        self.assertEqual(points(formulas.ratio(8, 10), QTBC), 0)
+        self.assertEqual(points(formulas.ratio(3, 4), QTBC), 15)
+        self.assertEqual(points(formulas.ratio(7, 10), QTBC), 30)
         # 69.5 % between "74% a 70%" and "abaixo de 69%": the worse band
-        self.assertEqual(points(formulas.qtbc(139, 200), QTBC), 60)
-        self.assertEqual(points(formulas.qtbc(6, 10), QTBC), 60)
+        self.assertEqual(points(formulas.ratio(139, 200), QTBC), 60)
+        self.assertEqual(points(formulas.ratio(6, 10), QTBC), 60)
 
     def test_plat(self):
         # 110 h of service, 6 h down: 94.55 %
-        value = formulas.plat(104 * 3600, 110 * 3600)
+        value = formulas.ratio(104 * 3600, 110 * 3600)
         self.assertEqual(formulas.to_decimal(value), Decimal('94.55'))
         self.assertEqual(points(value, PLAT), 90)
         # 96.95 % in the gap between 97 % and 96.9 %: the worse band
-        self.assertEqual(points(formulas.plat(9695, 10000), PLAT), 30)
-        self.assertEqual(points(formulas.plat(9599, 10000), PLAT), 60)
+        self.assertEqual(points(formulas.ratio(9695, 10000), PLAT), 30)
+        self.assertEqual(points(formulas.ratio(9599, 10000), PLAT), 60)
         # Special: 191.5 h of 196 h = 97.70 %, in the gap between 98 %
         # and 97.4 %: the 30 points band
-        value = formulas.plat(1915, 1960)
+        value = formulas.ratio(1915, 1960)
         self.assertEqual(formulas.to_decimal(value), Decimal('97.70'))
         self.assertEqual(points(value, PLAT_SPECIAL), 30)
-        self.assertEqual(points(formulas.plat(98, 100), PLAT_SPECIAL), 0)
+        self.assertEqual(points(formulas.ratio(98, 100), PLAT_SPECIAL), 0)
 
     def test_ins(self):
         # 77 % is written in two bands: the better one
-        self.assertEqual(points(formulas.ins(77, 100), INS), 30)
-        self.assertEqual(points(formulas.ins(769, 1000), INS), 60)
-        self.assertEqual(points(formulas.ins(85, 100), INS), 0)
-        self.assertEqual(points(formulas.ins(69, 100), INS), 90)
+        self.assertEqual(points(formulas.ratio(77, 100), INS), 30)
+        self.assertEqual(points(formulas.ratio(769, 1000), INS), 60)
+        self.assertEqual(points(formulas.ratio(85, 100), INS), 0)
+        self.assertEqual(points(formulas.ratio(69, 100), INS), 90)
 
     def test_iac(self):
-        self.assertEqual(points(formulas.iac(79, 1000), IAC, False), 0)
-        self.assertEqual(points(formulas.iac(8, 100), IAC, False), 15)
+        self.assertEqual(points(formulas.ratio(79, 1000), IAC, False), 0)
+        self.assertEqual(points(formulas.ratio(8, 100), IAC, False), 15)
         # 13.5 % in the gap between 13 % and 14 %: the worse band
-        self.assertEqual(points(formulas.iac(135, 1000), IAC, False), 30)
-        self.assertEqual(points(formulas.iac(201, 1000), IAC, False), 60)
+        self.assertEqual(points(formulas.ratio(135, 1000), IAC, False), 30)
+        self.assertEqual(points(formulas.ratio(201, 1000), IAC, False), 60)
 
     def test_irae(self):
-        self.assertEqual(points(formulas.irae(6, 9), IRAE), 90)
-        self.assertEqual(points(formulas.irae(3, 4), IRAE), 30)
-        self.assertEqual(points(formulas.irae(4, 5), IRAE), 0)
+        self.assertEqual(points(formulas.ratio(6, 9), IRAE), 90)
+        self.assertEqual(points(formulas.ratio(3, 4), IRAE), 30)
+        self.assertEqual(points(formulas.ratio(4, 5), IRAE), 0)
 
     def test_glosa(self):
         def pct(total, beyond='last'):

@@ -9,7 +9,6 @@ from sql.conditionals import Coalesce
 
 from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError, ValidationError
-from trytond.modules.see_webchat.chat import annex_a_status
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
@@ -67,25 +66,8 @@ def _as(user, check=True):
 class SeeWebchatTestCase(ModuleTestCase):
     "Test See Webchat module"
     module = 'see_webchat'
-
-    def test_annex_a_status(self):
-        "Annex A 5.1-5.3 from the stored facts"
-        self.assertEqual(annex_a_status(True, False, 6), {
-                'realized': True, 'attended': True, 'billable': True,
-                'first_contact': True})
-        # 5 interactions: attended (5.2) but not first contact (IRAE: 6)
-        self.assertEqual(annex_a_status(True, False, 5), {
-                'realized': True, 'attended': True, 'billable': True,
-                'first_contact': False})
-        # Not concluded in 8 hours, not awaiting SEE-PE: not realized
-        self.assertEqual(annex_a_status(False, False, 9), {
-                'realized': False, 'attended': True, 'billable': False,
-                'first_contact': False})
-        # Awaiting SEE-PE: realized, never first contact
-        self.assertEqual(annex_a_status(False, True, 7), {
-                'realized': True, 'attended': True, 'billable': True,
-                'first_contact': False})
-        self.assertFalse(annex_a_status(True, False, 4)['billable'])
+    # The status of Annex A 5 on the conversations is the contract's rule
+    extras = ['see_sla']
 
     def _open(self, service, name="Maria da Silva", phone="(81) 99876-5432",
             address='10.0.0.1', **values):
