@@ -26,7 +26,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..'))
 
 from asterisk.ami import AMIClient  # noqa: E402
 
-from tests.ami.simulator import AMISimulator, CallScript, frame  # noqa: E402
+from trytond.modules.see_telefonia.connector.simulator import (  # noqa: E402
+    AMISimulator, CallScript, frame)
 from tests.server import TrytonServer  # noqa: E402
 
 

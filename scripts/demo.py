@@ -489,6 +489,11 @@ def parse_arguments(argv=None):
         help="then serve the web client until interrupted")
     parser.add_argument('--listen',
         help="with --serve, the address and port instead of [web] listen")
+    parser.add_argument('--no-pbx', dest='pbx', action='store_false',
+        help="with --serve, no simulated PBX and connector (on PostgreSQL "
+        "they run with the demo: calls keep arriving)")
+    parser.add_argument('--pbx-every', type=float, default=20,
+        help="seconds between two calls of the simulated PBX (default 20)")
     return parser.parse_args(argv)
 
 
@@ -1472,6 +1477,32 @@ def print_summary(database, target, created, passwords, states,
     print()
 
 
+def start_pbx(target, every):
+    """The simulated PBX and the real AMI connector on the demo database,
+    stopped with the demo"""
+    from demo_pbx import LivePBX  # scripts/demo_pbx.py
+
+    def port_taken(port):
+        from trytond.pool import Pool
+        from trytond.transaction import Transaction
+        with Transaction().start(target.database, 0) as transaction:
+            Server = Pool().get('see.ami.server')
+            Server.write(Server.search([('name', '=', PBX['name'])]),
+                {'port': port})
+            transaction.commit()
+    config_file = target.write_config()
+    pbx = LivePBX(PBX, PBX_QUEUE, target.database, config_file,
+        target.path / 'ami-spool', target.path / 'ami-connector.log',
+        every=every)
+    port = pbx.start(port_taken)
+    print(f"PABX simulado em 127.0.0.1:{port} com o conector AMI: uma "
+        f"ligação na fila {PBX_QUEUE!r} a cada {every:g} s, atendida por "
+        "atendente, atendente2 ou atendente3 (ramais 1001 a 1003); "
+        f"registro do conector em {target.path / 'ami-connector.log'}",
+        flush=True)
+    return pbx
+
+
 def serve(target, listen=None):
     """Serve the web client on the demo database until interrupted (Ctrl-C
     or SIGTERM)"""
@@ -1506,7 +1537,14 @@ def main(argv=None):
             escalation_states, measurements, pages,
             time.monotonic() - started, options.listen)
         if options.serve:
-            serve(target, options.listen)
+            pbx = None
+            if options.pbx and not options.sqlite:
+                pbx = start_pbx(target, options.pbx_every)
+            try:
+                serve(target, options.listen)
+            finally:
+                if pbx:
+                    pbx.stop()
     finally:
         # The cluster this run started stops with it
         if target.cluster:

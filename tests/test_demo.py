@@ -5,6 +5,7 @@
 own in a fresh folder, twice (the second time serving the web client),
 without duplicating anything, with one user per role who can log in, and
 the escalation board live between two browsers."""
+import datetime as dt
 import json
 import os
 import signal
@@ -75,6 +76,7 @@ class DemoTestCase(unittest.TestCase):
         cls.uri = cls.cluster.start()
         cls.counts_first = cls.counts()
         cls.cluster.stop()
+        cls.serve_start = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
         cls.second = cls.serve_demo()
         cls.counts_second = cls.counts()
 
@@ -560,6 +562,22 @@ class DemoTestCase(unittest.TestCase):
             *(f'{l}={p}' for l, p in table.items()))
         self.assertEqual(sorted(output.split('\n')[:-1]),
             sorted(f'{login} True' for login in table))
+
+    def test_pbx_live(self):
+        """While served, the simulated PBX's calls reach the database through
+        the real connector: the supervisor's panel has calls moving"""
+        self.assertIn("PABX simulado em 127.0.0.1:", self.second)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            (new,), = self.query(
+                'SELECT COUNT(*) FROM see_call WHERE create_date >= %s',
+                self.serve_start)
+            (status,), = self.query('SELECT status FROM see_ami_server')
+            if new and status == 'ready':
+                break
+            time.sleep(1)
+        self.assertEqual(status, 'ready')
+        self.assertGreater(new, 0)
 
     @staticmethod
     def printed_pages(output):

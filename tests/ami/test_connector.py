@@ -14,7 +14,8 @@ import time
 import unittest
 
 from tests.ami.process import ConnectorProcess
-from tests.ami.simulator import AMISimulator, CallScript
+from trytond.modules.see_telefonia.connector.simulator import (
+    AMISimulator, CallScript)
 from tests.server import TrytonServer, _connect
 
 MODULES = ['see_atendimento', 'see_sla', 'see_telefonia']

@@ -16,7 +16,8 @@ import tempfile
 import time
 import unittest
 
-from tests.ami.simulator import AMISimulator, CallScript
+from trytond.modules.see_telefonia.connector.simulator import (
+    AMISimulator, CallScript)
 from tests.server import TrytonServer
 
 MODULES = ['see_atendimento', 'see_sla', 'see_telefonia']

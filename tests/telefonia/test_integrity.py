@@ -16,7 +16,8 @@ import urllib.request
 from pathlib import Path
 
 from tests.ami.process import ConnectorProcess
-from tests.ami.simulator import AMISimulator, CallScript
+from trytond.modules.see_telefonia.connector.simulator import (
+    AMISimulator, CallScript)
 from tests.server import TrytonServer, password
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'examples'))

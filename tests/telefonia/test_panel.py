@@ -10,7 +10,8 @@ import time
 import unittest
 
 from tests.ami.process import ConnectorProcess
-from tests.ami.simulator import AMISimulator, CallScript
+from trytond.modules.see_telefonia.connector.simulator import (
+    AMISimulator, CallScript)
 from tests.browser.chrome import TIMEOUT, BrowserTestCase, sao_login
 from tests.server import TrytonServer
 

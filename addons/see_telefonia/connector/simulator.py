@@ -1,7 +1,8 @@
 # This file is part of the Central de Atendimento SEE project.
 # The COPYRIGHT file at the top level of this repository contains
 # the full copyright notices and license terms.
-"""An Asterisk Manager Interface server for tests, over TCP on loopback.
+"""An Asterisk Manager Interface server for tests and the demo, over TCP on
+loopback (not a PBX: it answers the connector and plays scripted calls).
 
 It speaks the AMI wire protocol as Asterisk does: a banner line
 (``Asterisk Call Manager/<version>``), frames of ``Key: Value`` lines ended
