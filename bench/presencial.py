@@ -37,6 +37,7 @@ Not part of `make test`: it prints figures, it does not assert them.
 import argparse
 import json
 import os
+import random
 import sys
 import threading
 import time
@@ -87,6 +88,8 @@ class Sites:
         (language,), = server.query(
             "SELECT id FROM ir_lang WHERE code = %s", (server.language,))
         admin = Client(server.url, server.database)
+        # Hashing the passwords of hundreds of users takes minutes
+        admin.timeout = 900
         admin.login(server.users['admin'].login, password('admin'))
         self.service_id = service_id = server.records['service']
 
@@ -216,16 +219,22 @@ class Load:
                     self.arrivals.setdefault(ticket_id, arrived)
             last = answer['last']
 
-    def run(self, cycle, duration, warmup):
+    def run(self, cycle, duration, warmup, pause=0):
         """Run cycle(site, desk_id, client, records, errors) on every desk
         for warmup then duration seconds; return the records of the cycles
-        started in the measured window, the errors and the window"""
+        started in the measured window, the errors and the window; each
+        desk waits pause seconds between its cycles (the attendance)"""
         stop = threading.Event()
         records, errors = [], []
 
         def worker(site, desk_id, client):
+            if pause:
+                # Desks spread over the pause, not all at once
+                stop.wait(random.uniform(0, pause))
             while not stop.is_set():
                 cycle(site, desk_id, client, records, errors)
+                if pause:
+                    stop.wait(pause)
 
         threads = [threading.Thread(target=worker, args=desk, daemon=True)
             for desk in self.desks]
@@ -325,6 +334,9 @@ def main():
         help="seconds of measurement of each phase (default 30)")
     parser.add_argument('--warmup', type=float, default=5,
         help="seconds before each phase's measurement (default 5)")
+    parser.add_argument('--pause', type=float, default=0,
+        help="seconds each desk waits after a cycle, as if attending, in "
+        "both phases (default 0: desks call without a pause, the most load)")
     parser.add_argument('--workers', type=int, default=2,
         help="gunicorn worker processes (default 2)")
     parser.add_argument('--threads', type=int, default=100,
@@ -359,13 +371,13 @@ def main():
         print(f'logged in; calls: warm-up {options.warmup:.0f} s, '
             f'measuring {options.duration:.0f} s…', flush=True)
         calls, call_errors, call_time = load.run(
-            call_cycle, options.duration, options.warmup)
+            call_cycle, options.duration, options.warmup, options.pause)
         wait_arrivals(load, calls, GRACE)
         arrivals = dict(load.arrivals)
         print(f'floor: warm-up {options.warmup:.0f} s, measuring '
             f'{options.duration:.0f} s…', flush=True)
         floor, floor_errors, floor_time = load.run(
-            floor_cycle, options.duration, options.warmup)
+            floor_cycle, options.duration, options.warmup, options.pause)
         load.stop_panels.set()
         memory = memory_of(gunicorn.pid)
         (waiting,), = server.query(
@@ -381,6 +393,8 @@ def main():
     print(f'sites: {options.sites}, desks: {desks}, panels: '
         f'{options.sites}; server: gunicorn, {options.workers} workers, '
         f'{options.threads} threads each'
+        + (f'; desks pause {options.pause:g} s between cycles'
+            if options.pause else '')
         + (f', {options.active} requests at once' if options.active else '')
         + ', PostgreSQL')
     print('— calls (call next, read the desk, no-show: '
