@@ -415,7 +415,8 @@ def main():
         print(f'call to panel: {quantiles(reached)}')
         after = [arrivals[r['ticket']] - r['sent'] - r['rpc'][0]
             for r in calls if r['ticket'] in arrivals]
-        print(f'  of which after the call\'s answer: {quantiles(after)}')
+        print('  panel arrival minus the call\'s answer (below 0: the '
+            f'panel had it first): {quantiles(after)}')
     print(f'calls that never reached their panel ({GRACE} s grace): '
         f'{len(missing)}')
     for record in missing[:20]:
