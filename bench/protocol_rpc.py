@@ -54,14 +54,17 @@ class Client:
         self.connection = None
         self.authorization = None
         self.timings = defaultdict(list)
+        # Seconds to wait for an answer (more for a long poll)
+        self.timeout = 60
 
-    def _request(self, body, headers):
+    def _request(self, body, headers, method='POST', path=None):
         for attempt in range(2):
             if self.connection is None:
                 self.connection = http.client.HTTPConnection(
-                    self.host, self.port, timeout=60)
+                    self.host, self.port, timeout=self.timeout)
             try:
-                self.connection.request('POST', self.path, body, headers)
+                self.connection.request(
+                    method, path or self.path, body, headers)
                 response = self.connection.getresponse()
                 data = response.read()
                 if response.getheader('Connection', '').lower() == 'close':

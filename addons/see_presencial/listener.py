@@ -68,6 +68,11 @@ class _Calls:
             ready.set()
             while True:
                 selector.select(timeout=5)
+                # Before reading the notifications: those that come with its
+                # answer are buffered by the connection, not left on the
+                # socket to wake the select, and would wait for the next
+                # one (or 5 s)
+                conn.cursor().execute('SELECT 1')
                 received = []
                 for notification in db.get_notifications(conn):
                     try:
@@ -88,7 +93,6 @@ class _Calls:
                         messages.popleft()
                     if received:
                         cls._condition.notify_all()
-                conn.cursor().execute('SELECT 1')
         except Exception:
             logger.exception("panel listener on '%s' stopped", database)
         finally:

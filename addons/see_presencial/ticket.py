@@ -370,7 +370,10 @@ class Ticket(ServerReadonly, Workflow, ModelSQL, ModelView):
 
     @classmethod
     def candidates(cls, desk):
-        "The waiting tickets that desk may call, as the queue rule sees them"
+        """The waiting tickets that desk may call (lazy records by id), and
+        the same as the queue rule sees them"""
+        pool = Pool()
+        Priority = pool.get('see.ticket.priority')
         tickets = cls.search([
                 ('site', '=', desk.site.id),
                 ('day', '=', desk.site.today()),
@@ -383,10 +386,16 @@ class Ticket(ServerReadonly, Workflow, ModelSQL, ModelView):
                     ('target_desk', '=', desk.id),
                     ],
                 ])
+        # Only the fields the rule needs: reading the whole tickets of a
+        # long queue was most of the time of a call
+        rows = cls.read([t.id for t in tickets],
+            ['arrival', 'priority', 'scheduled_time'])
+        weights = {p.id: p.weight for p in Priority.browse(
+                {r['priority'] for r in rows if r['priority'] is not None})}
         return {t.id: t for t in tickets}, [Candidate(
-                    id=t.id, arrival=t.arrival,
-                    weight=t.priority.weight if t.priority else 0,
-                    scheduled=t.scheduled_time) for t in tickets]
+                    id=r['id'], arrival=r['arrival'],
+                    weight=weights.get(r['priority'], 0),
+                    scheduled=r['scheduled_time']) for r in rows]
 
     @classmethod
     def recent_classes(cls, site, limit):
@@ -411,7 +420,7 @@ class Ticket(ServerReadonly, Workflow, ModelSQL, ModelView):
         desk.check_on_duty()
         cls._check_desk_free(desk)
         site = desk.site
-        tickets, candidates = cls.candidates(desk)
+        _, candidates = cls.candidates(desk)
         recent = cls.recent_classes(
             site, max(site.priority_ratio, site.normal_ratio))
         candidate, class_ = pick_next(candidates, dt.datetime.now(), recent,
@@ -419,7 +428,8 @@ class Ticket(ServerReadonly, Workflow, ModelSQL, ModelView):
         if candidate is None:
             raise TicketError(gettext(
                     'see_presencial.msg_queue_empty', desk=desk.rec_name))
-        ticket = tickets[candidate.id]
+        # Alone: not loading the other candidates with it
+        ticket = cls(candidate.id)
         cls._call([ticket], desk, class_)
         return ticket
 
