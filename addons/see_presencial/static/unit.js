@@ -75,7 +75,7 @@
         {name: 'desk', link: false},
         {name: 'status_name', link: false},
         {name: 'agents', format: count},
-        {name: 'ticket', format: function(value) {
+        {name: 'ticket', text: true, format: function(value) {
             return value || '—';
         }},
         {name: 'finished', format: count},
@@ -94,7 +94,7 @@
                 }
                 td.dataset.field = column.name;
                 if (column.link !== false) {
-                    td.className = 'number';
+                    td.className = column.text ? '' : 'number';
                     var a = document.createElement('a');
                     a.href = href;
                     a.target = '_blank';
