@@ -135,6 +135,8 @@ STAFF_PAGES = [
     ("Webchat do cidadão", 'see_webchat/', 'see_webchat'),
     ("Console do guichê (atendente presencial)", 'see_presencial/console',
         'see_presencial'),
+    ("Painel da unidade (supervisor da unidade)", 'see_presencial/unit',
+        'see_presencial'),
     ]
 DEVICE_PAGES = {
     'kiosk': "Totem de senhas",

@@ -348,3 +348,53 @@ class DeskConsoleTestCase(BrowserTestCase):
             sao_login(self.driver, server, login)
         finally:
             del server.users[login]
+
+    def test_5_unit_dashboard_updates_by_itself(self):
+        """The site supervisor opens the unit dashboard: the dashboard's
+        figures of their site only; a ticket issued over RPC changes the
+        waiting figure without a reload"""
+        _, By, EC, _, _ = _selenium()
+        site.clear()
+        site.issue('enrolment')
+        site.issue('enrolment', site=site.ids['other_site'])
+        self.logout()
+        self.driver.get(f'{server.url}{server.database}/see_presencial/unit')
+        user = self.wait().until(EC.visibility_of_element_located(
+                (By.ID, 'login-user')))
+        user.send_keys('sara')
+        self.driver.find_element(By.ID, 'login-password').send_keys(
+            password('sara'))
+        self.driver.find_element(By.ID, 'login-submit').click()
+        self.wait_text('#user', "Sara Supervisora")
+
+        # The row of enrolment at Recife, as the model gives it to Sara
+        conn = site.proteus('sara')
+        Dashboard = conn.get('see.site.dashboard')
+        row, = Dashboard._proxy.search_read(
+            [('service', '=', site.ids['enrolment'])], 0, None, None,
+            ['waiting', 'total'], conn.config.context)
+        waiting = (f'tr[data-id="{row["id"]}"] '
+            'td[data-field="waiting"]')
+        self.wait_text(waiting, str(row['waiting']))
+        self.assertEqual(self.text(f'tr[data-id="{row["id"]}"] '
+                'td[data-field="total"]'), str(row['total']))
+        self.assertEqual(self.driver.execute_script(
+                "return Array.from(document.querySelectorAll("
+                "'#sites .site-name')).map(h => h.textContent);"),
+            ["Unidade Recife Centro"])
+        link = self.driver.find_element(By.CSS_SELECTOR, f'{waiting} a')
+        self.assertTrue(link.get_attribute('href').endswith(
+                f'/#{server.database}/model/see.site.dashboard'))
+        self.assertEqual(self.driver.find_element(
+                By.ID, 'summary').get_attribute('aria-live'), 'polite')
+        self.assertIn("Guichê 1", self.text('#sites table.desks'))
+        self.assertAccessible()
+
+        # A mark the page would lose if it were reloaded
+        self.driver.execute_script("window.seeNotReloaded = true;")
+        site.issue('enrolment')
+        self.wait_text(waiting, str(row['waiting'] + 1))
+        self.wait_text('#summary', lambda t: t and (
+                f"{row['waiting'] + 1} aguardando") in t)
+        self.assertTrue(self.driver.execute_script(
+                "return window.seeNotReloaded === true;"))

@@ -178,3 +178,112 @@ class ConsoleRoutesTestCase(unittest.TestCase):
         self.assertEqual([t['id'] for t in body['queue']], [free_pass])
         code, body = Console(server, 'ana').act(self.desk1, 'call_next')
         self.assertEqual(body['current']['id'], eldest)
+
+
+def unit_client(login):
+    "The unit dashboard's routes with the session of login (None: none)"
+    client = Console(server, login)
+    client.base = f'{server.url}{server.database}/see_presencial/unit'
+    return client
+
+
+SERVICE_FIELDS = ['waiting', 'called', 'attending', 'suspended',
+    'finished', 'cancelled', 'no_show', 'total', 'tme', 'tme_tickets',
+    'tma', 'tma_tickets']
+
+
+class UnitDashboardRoutesTestCase(unittest.TestCase):
+    "The unit supervisor's live dashboard: the dashboard models' rows"
+
+    def rpc_rows(self, login, model, fields):
+        "The rows of model over RPC as login, by id"
+        conn = site.proteus(login)
+        Model = conn.get(model)
+        return {r['id']: r for r in Model._proxy.search_read(
+                [], 0, None, None, fields + ['site'], conn.config.context)}
+
+    def test_page_and_session(self):
+        "The page is public with a strict policy; the data needs a session"
+        import urllib.request
+        for path in ['see_presencial/unit',
+                f'{server.database}/see_presencial/unit']:
+            with urllib.request.urlopen(server.url + path) as response:
+                csp = response.headers['Content-Security-Policy']
+                self.assertIn("script-src 'self'", csp)
+                self.assertNotIn('unsafe-inline', csp)
+                self.assertIn('Painel da unidade', response.read().decode())
+        with urllib.request.urlopen(
+                server.url + 'see_presencial/unit/static/unit.js') as response:
+            self.assertIn('see_presencial/unit', response.read().decode())
+        self.assertEqual(unit_client(None).call('GET', '/data')[0], 401)
+
+    def test_supervisor_sees_the_dashboard_of_their_site(self):
+        """Each supervisor gets their own site only, the figures equal to
+        what the dashboard's models answer them over RPC"""
+        site.clear()
+        site.issue('enrolment')
+        site.issue('enrolment', 'IDOSO60')
+        site.issue('free_pass')
+        site.issue('enrolment', site=site.ids['other_site'])
+        code, body = Console(server, 'ana').act(site.ids['desk1'],
+            'call_next')
+        self.assertEqual(code, 200, body)
+        called = body['current']['number']
+
+        for login, site_id, name in [
+                ('sara', site.ids['site'], "Unidade Recife Centro"),
+                ('otto', site.ids['other_site'], "Unidade Caruaru")]:
+            code, body = unit_client(login).call('GET', '/data')
+            self.assertEqual(code, 200, body)
+            self.assertTrue(body['time'])
+            self.assertIn(f'/#{server.database}/model/see.site.dashboard',
+                body['links']['services'])
+            self.assertEqual([(s['id'], s['name']) for s in body['sites']],
+                [(site_id, name)])
+            data, = body['sites']
+            expected = self.rpc_rows(login, 'see.site.dashboard',
+                SERVICE_FIELDS + ['longest_wait'])
+            self.assertEqual({r['id'] for r in data['services']},
+                set(expected))
+            for row in data['services']:
+                rpc = expected[row['id']]
+                self.assertEqual(rpc['site'], site_id)
+                for field in SERVICE_FIELDS:
+                    value = rpc[field]
+                    if field in {'tme', 'tma'} and value is not None:
+                        value = round(value)
+                    self.assertEqual(row[field], value, field)
+                # Measured against the time of each read
+                self.assertAlmostEqual(row['longest_wait'],
+                    rpc['longest_wait'], delta=5)
+            expected = self.rpc_rows(login, 'see.site.dashboard.desk',
+                ['status', 'agents', 'ticket', 'finished', 'tma_tickets'])
+            self.assertEqual({r['id'] for r in data['desks']},
+                set(expected))
+            for row in data['desks']:
+                rpc = expected[row['id']]
+                for field in ['status', 'agents', 'finished',
+                        'tma_tickets']:
+                    self.assertEqual(row[field], rpc[field], field)
+                self.assertEqual(row['ticket'] is None,
+                    rpc['ticket'] is None)
+
+        code, body = unit_client('sara').call('GET', '/data')
+        services = {r['service']: r for r in body['sites'][0]['services']}
+        # The called ticket left the queue: 1 enrolment waiting, 1 pass
+        self.assertEqual(services['Passe Livre']['waiting'], 1)
+        self.assertEqual(sum(r['waiting'] for r in services.values()), 2)
+        self.assertEqual(sum(r['called'] for r in services.values()), 1)
+        desks = {r['desk']: r for r in body['sites'][0]['desks']}
+        self.assertEqual(desks['Guichê 1']['status'], 'busy')
+        self.assertEqual(desks['Guichê 1']['status_name'], "Ocupado")
+        self.assertEqual(desks['Guichê 1']['ticket'], called)
+        self.assertEqual(desks['Guichê 2']['status'], 'free')
+
+    def test_reception_and_desk_agents_are_refused(self):
+        """The reception and the desk agents may not read the dashboard
+        (tests/rights.csv): 403 with the reason"""
+        for login in ['rita', 'ana', 'caio']:
+            code, body = unit_client(login).call('GET', '/data')
+            self.assertEqual(code, 403, body)
+            self.assertTrue(body['error']['message'])
