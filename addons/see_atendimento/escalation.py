@@ -14,6 +14,7 @@ from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import EscalationError
 from .integrity import ServerReadonly
+from .party import format_phone, phone_region
 from .protocol import CHANNELS, StepWorkflow
 
 
@@ -200,6 +201,9 @@ class Escalation(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
                     value = getattr(protocol, source)
                     if isinstance(value, ModelSQL):
                         value = value.id
+                    elif name == 'requester_phone' and value:
+                        # As people read it; the protocol keeps the E.164
+                        value = format_phone(value, phone_region())
                     result[name][escalation.id] = value
         return result
 

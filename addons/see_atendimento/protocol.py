@@ -18,9 +18,8 @@ from trytond.pyson import Eval
 from trytond.rpc import RPC
 from trytond.transaction import Transaction, without_check_access
 
-from .exceptions import InvalidCPF, InvalidPhone, ProtocolError
+from .exceptions import ProtocolError
 from .integrity import ServerReadonly, external_call
-from .party import normalize_cpf, normalize_phone, phone_region
 
 CHANNELS = [
     ('telefone', "Phone"),
@@ -248,48 +247,6 @@ class Protocol(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
     def default_start_date(cls):
         return dt.datetime.now()
 
-    # Requester ------------------------------------------------------------
-
-    @fields.depends('requester')
-    def on_change_requester(self):
-        if not self.requester:
-            return
-        self.requester_name = self.requester.name
-        for mechanism in self.requester.contact_mechanisms:
-            if mechanism.type in {'phone', 'mobile'}:
-                self.requester_phone = (
-                    mechanism.value_compact or mechanism.value)
-                break
-        for identifier in self.requester.identifiers:
-            if identifier.type == 'br_cpf':
-                self.requester_cpf = identifier.code
-                break
-
-    @fields.depends('requester_phone')
-    def on_change_requester_phone(self):
-        phone = normalize_phone(self.requester_phone, phone_region())
-        if phone:
-            self.requester_phone = phone
-
-    @fields.depends('requester_cpf')
-    def on_change_requester_cpf(self):
-        cpf = normalize_cpf(self.requester_cpf)
-        if cpf:
-            self.requester_cpf = cpf
-
-    @classmethod
-    def _normalize_requester(cls, values):
-        region = phone_region()
-        if values.get('requester_phone'):
-            phone = normalize_phone(values['requester_phone'], region)
-            if phone:
-                values['requester_phone'] = phone
-        if values.get('requester_cpf'):
-            cpf = normalize_cpf(values['requester_cpf'])
-            if cpf:
-                values['requester_cpf'] = cpf
-        return values
-
     @classmethod
     def preprocess_values(cls, mode, values):
         pool = Pool()
@@ -313,58 +270,6 @@ class Protocol(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
                 if requester:
                     values['requester'] = requester.id
         return values
-
-    @classmethod
-    def _requester_party(cls, name, phone, cpf):
-        "Return the party of a valid requester, creating it when unknown"
-        pool = Pool()
-        Party = pool.get('party.party')
-        if not name or not (phone or cpf):
-            return None
-        # Invalid input is refused by validation; no party is made for it
-        if phone and not normalize_phone(phone, phone_region()):
-            return None
-        if cpf and not normalize_cpf(cpf):
-            return None
-        return Party.get_or_create_requester(name, phone=phone, cpf=cpf)
-
-    @classmethod
-    def validate_fields(cls, protocols, field_names):
-        super().validate_fields(protocols, field_names)
-        cls.check_requester(protocols, field_names)
-
-    @classmethod
-    def check_requester(cls, protocols, field_names=None):
-        if field_names and not (
-                field_names & {'requester_phone', 'requester_cpf'}):
-            return
-        region = phone_region()
-        for protocol in protocols:
-            if (protocol.requester_phone
-                    and not normalize_phone(protocol.requester_phone, region)):
-                raise InvalidPhone(gettext(
-                        'see_atendimento.msg_invalid_phone',
-                        phone=protocol.requester_phone))
-            if (protocol.requester_cpf
-                    and not normalize_cpf(protocol.requester_cpf)):
-                raise InvalidCPF(gettext(
-                        'see_atendimento.msg_invalid_cpf',
-                        cpf=protocol.requester_cpf))
-
-    @classmethod
-    def link_requesters(cls, protocols):
-        "Link each protocol without requester to the party of its requester"
-        to_save = []
-        for protocol in protocols:
-            if protocol.requester:
-                continue
-            protocol.requester = cls._requester_party(
-                protocol.requester_name, protocol.requester_phone,
-                protocol.requester_cpf)
-            if protocol.requester:
-                to_save.append(protocol)
-        if to_save:
-            cls.save(to_save)
 
     @classmethod
     def create(cls, vlist):

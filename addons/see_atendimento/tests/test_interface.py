@@ -131,6 +131,53 @@ class InterfaceTestCase(unittest.TestCase):
                     expected)
 
     @with_transaction()
+    def test_phone_and_cpf_as_people_read_them(self):
+        """The form shows (81) 98765-4321 and 529.982.247-25; the protocol
+        stores E.164 and digits as before"""
+        pool = Pool()
+        Protocol = pool.get('see.protocol')
+        Escalation = pool.get('see.protocol.escalation')
+        Classification = pool.get('see.classification')
+        matricula, _ = self.catalog()
+        protocol, = Protocol.create([{
+                    'requester_name': "Ana", 'service': matricula.id,
+                    'requester_phone_shown': "81 98765 4321",
+                    'requester_cpf_shown': "52998224725",
+                    }])
+        self.assertEqual(
+            (protocol.requester_phone, protocol.requester_cpf),
+            ('+5581987654321', '52998224725'))
+        self.assertEqual(
+            (protocol.requester_phone_shown, protocol.requester_cpf_shown),
+            ("(81) 98765-4321", "529.982.247-25"))
+        self.assertTrue(protocol.requester)
+        for clause in [
+                ('requester_phone_shown', '=', "(81) 98765-4321"),
+                ('requester_cpf_shown', '=', "529.982.247-25"),
+                ('requester_phone_shown', 'ilike', "%98765%"),
+                ]:
+            with self.subTest(clause=clause):
+                self.assertEqual(Protocol.search([clause]), [protocol])
+        # The form's change shows the number formatted at once
+        form = Protocol()
+        form.requester_phone_shown = "+55 81 3333 4444"
+        form.on_change_requester_phone_shown()
+        self.assertEqual(form.requester_phone_shown, "(81) 3333-4444")
+        self.assertEqual(form.requester_phone, '+558133334444')
+
+        protocol.classification, = Classification.search([], limit=1)
+        protocol.description = "Dúvida"
+        protocol.save()
+        Protocol.start([protocol])
+        escalation, = Protocol.escalate_to_see([protocol], "Pergunta?")
+        self.assertEqual(escalation.requester_phone, "(81) 98765-4321")
+        self.assertEqual(escalation.channel, 'telefone')
+        # Refused as the stored field is (the request is rolled back)
+        with self.assertRaises(ValidationError):
+            Protocol.write([Protocol(protocol.id)],
+                {'requester_phone_shown': "123"})
+
+    @with_transaction()
     def test_escalation_channel_and_age(self):
         "The escalation shows the channel's label and its age in words"
         pool = Pool()
@@ -163,3 +210,43 @@ class InterfaceTestCase(unittest.TestCase):
 def eval_domain(tab):
     from trytond.pyson import PYSONDecoder
     return PYSONDecoder({}).decode(tab.domain)
+
+
+class WebClientLocaleTestCase(unittest.TestCase):
+    "The web client's Brazilian Portuguese, derived from sao's European"
+
+    def test_brazilian_from_european(self):
+        import json
+        from pathlib import Path
+
+        from trytond.modules.see_atendimento.web_client import (
+            FOLDER, brazilian_locale)
+        european = {
+            '': {'language': 'pt'},
+            'Open related records': [None, "Abrir registos relacionados"],
+            'Save': [None, "Gravar"],
+            'Email...': [None, "Email..."],
+            'Preferences...': [None, ""],
+            '%1 record saved': [None, "Registo salvo", "Registos salvos"],
+            }
+        changes = json.loads(
+            (Path(FOLDER) / 'pt_BR.json').read_text(encoding='utf-8'))
+        brazilian = brazilian_locale(european, changes)
+        self.assertEqual(brazilian['']['language'], 'pt_BR')
+        self.assertEqual(brazilian['Open related records'],
+            [None, "Abrir registros relacionados"])
+        self.assertEqual(brazilian['Save'], [None, "Salvar"])
+        self.assertEqual(brazilian['Email...'], [None, "E-mail..."])
+        self.assertEqual(
+            brazilian['Preferences...'], [None, "Preferências..."])
+        # sao's file is not changed
+        self.assertEqual(european['Save'], [None, "Gravar"])
+
+    def test_favicon_is_an_icon(self):
+        from pathlib import Path
+
+        from trytond.modules.see_atendimento.web_client import FOLDER, ico
+        png = (Path(FOLDER) / 'icon.png').read_bytes()
+        data = ico(png)
+        self.assertEqual(data[:6], b'\0\0\1\0\1\0')
+        self.assertEqual(data[22:], png)
