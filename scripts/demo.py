@@ -1198,6 +1198,7 @@ class Loader:
     def question_of(protocol, description=None):
         """The question sent to SEE-PE: the request (a webchat protocol has
         none of its own, the citizen's first message is it) and who waits"""
+        from trytond.modules.see_atendimento.party import format_phone
         request = description or protocol.description
         return (f"{request} " if request else '') + (
             f"Solicitante {protocol.requester_name} aguarda retorno pelo "
