@@ -41,9 +41,9 @@ def brazilian_locale(european, changes):
     result = {}
     for key, value in european.items():
         if key == '':
-            header = dict(value)
-            header['language'] = 'pt_BR'
-            result[key] = header
+            # No language: sao names it with the one it asked for (pt for
+            # the users, pt_BR for the browser), under which it looks up
+            result[key] = dict(value)
             continue
         value = list(value)
         message = changes.get('messages', {}).get(key)

@@ -222,7 +222,7 @@ class WebClientLocaleTestCase(unittest.TestCase):
         from trytond.modules.see_atendimento.web_client import (
             FOLDER, brazilian_locale)
         european = {
-            '': {'language': 'pt'},
+            '': {},
             'Open related records': [None, "Abrir registos relacionados"],
             'Save': [None, "Gravar"],
             'Email...': [None, "Email..."],
@@ -232,7 +232,7 @@ class WebClientLocaleTestCase(unittest.TestCase):
         changes = json.loads(
             (Path(FOLDER) / 'pt_BR.json').read_text(encoding='utf-8'))
         brazilian = brazilian_locale(european, changes)
-        self.assertEqual(brazilian['']['language'], 'pt_BR')
+        self.assertEqual(brazilian[''], {})
         self.assertEqual(brazilian['Open related records'],
             [None, "Abrir registros relacionados"])
         self.assertEqual(brazilian['Save'], [None, "Salvar"])
