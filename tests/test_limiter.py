@@ -98,10 +98,10 @@ class ActiveRequestLimiterTestCase(unittest.TestCase):
         inner = Application()
         app = ActiveRequestLimiter(inner, active=1)
         # Registered by a module after the middleware was made
-        register_long_poll(r'/[^/]+/test_module/news/bus')
-        self.addCleanup(LONG_POLLS.remove, r'/[^/]+/test_module/news/bus')
+        register_long_poll(r'/[^/]+/test_module/news')
+        self.addCleanup(LONG_POLLS.remove, r'/[^/]+/test_module/news')
         polls, poll_results = run(app, ['/see/bus'] * 3
-            + ['/see/test_module/news/bus'])
+            + ['/see/test_module/news'])
         calls, call_results = run(app, ['/see/rpc/'] * 3)
         for thread in calls:
             thread.join(10)
