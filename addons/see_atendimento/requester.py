@@ -34,6 +34,20 @@ class Protocol(metaclass=PoolMeta):
         'get_requester_shown', setter='set_requester_shown',
         searcher='search_requester_shown')
 
+    @classmethod
+    def default_requester_phone_shown(cls):
+        # The form shows this field: the default of the stored one (the
+        # caller of the screen pop) is shown through it
+        default = getattr(cls, 'default_requester_phone', None)
+        phone = default() if default else None
+        return format_phone(phone, phone_region()) if phone else None
+
+    @classmethod
+    def default_requester_cpf_shown(cls):
+        default = getattr(cls, 'default_requester_cpf', None)
+        cpf = default() if default else None
+        return format_cpf(cpf) if cpf else None
+
     @fields.depends('requester')
     def on_change_requester(self):
         if not self.requester:

@@ -83,13 +83,16 @@ class RolesWalkTestCase(WebClientMixin, BrowserTestCase):
             for e in self.driver.find_elements(By.CSS_SELECTOR, css)]
 
     def open_row(self, text):
-        "Open the record of the visible list row that shows text"
+        """Open the record of the visible list row that shows text, from
+        its state (a cell of a link would open the linked record)"""
         ActionChains, By, _, _, _ = _selenium()
         cell = self.wait().until(lambda d: next((c for c in d.find_elements(
                         By.CSS_SELECTOR, '.treeview tbody td')
                     if c.is_displayed() and c.text == text), False),
             f"no row shows {text}")
-        ActionChains(self.driver).double_click(cell).perform()
+        row = cell.find_element(By.XPATH, './ancestor::tr[1]')
+        state = row.find_element(By.CSS_SELECTOR, 'td.column-selection')
+        ActionChains(self.driver).double_click(state).perform()
 
     def listed(self):
         _, By, _, _, _ = _selenium()
@@ -163,9 +166,7 @@ class RolesWalkTestCase(WebClientMixin, BrowserTestCase):
         self.wait_visible('.modal-dialog textarea')
         dialog = self.visible('.modal-dialog')
         self.assertIn("Pergunta", dialog.text)
-        cancel = next(b for b in dialog.find_elements(By.TAG_NAME, 'button')
-            if b.text.strip() == "Cancelar")
-        cancel.click()
+        self.wait_visible('.modal-dialog button[title="Cancelar"]').click()
         self.wait().until(lambda d: not self.visible('.modal-dialog'))
 
     def test_unit_escalation(self):
@@ -174,12 +175,17 @@ class RolesWalkTestCase(WebClientMixin, BrowserTestCase):
         _, _, _, Select, _ = _selenium()
         sao_login(self.driver, server, 'unit')
         self.open_menu("Atendimento", "Encaminhamentos")
+        self.wait().until(lambda d: self.escalated_number in self.listed(),
+            "the escalation is not listed")
+        self.assertFalse([t for t in self.listed()
+                if re.search(r'\d\d:\d\d:\d\d\.\d', t)])
         self.open_row(self.escalated_number)
         channel = self.wait_visible('select[name="channel"]')
         self.assertEqual(Select(channel).first_selected_option.text,
             "Telefone")
         self.assertEqual(
             self.field_value('requester_phone'), "(81) 98765-1234")
+        # The list and the form show the age in words
         self.assertRegex(self.field_value('age_text'),
             r'^(< 1 min|\d+ min|\d+ h( \d+ min)?|\d+ d( \d+ h)?)$')
         labels = ' '.join(self.text_of('.form-separator, label'))
