@@ -351,7 +351,8 @@ class Protocol(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
     def write(cls, *args):
         super().write(*args)
         requester_fields = {'requester_name', 'requester_phone',
-            'requester_cpf', 'requester'}
+            'requester_cpf', 'requester', 'requester_phone_shown',
+            'requester_cpf_shown'}
         protocols = []
         for records, values in zip(args[::2], args[1::2]):
             if requester_fields & values.keys():

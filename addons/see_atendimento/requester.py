@@ -86,8 +86,24 @@ class Protocol(metaclass=PoolMeta):
 
     @classmethod
     def set_requester_shown(cls, protocols, name, value):
-        # Normalized and checked as any write of the stored field
-        cls.write(protocols, {name[:-len('_shown')]: value})
+        # preprocess_values already wrote what was typed to the stored
+        # field; what reaches here is the default create adds (none)
+        pass
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        """What is typed in a shown field is written to its stored field,
+        in the same write, normalized and checked as any value of it; a
+        client that sends both (proteus sends every field it has) names the
+        stored one, which wins unless empty"""
+        values = values.copy()
+        for field in ['requester_phone', 'requester_cpf']:
+            shown = field + '_shown'
+            if shown in values:
+                value = values.pop(shown)
+                if not values.get(field):
+                    values[field] = value
+        return super().preprocess_values(mode, values)
 
     @classmethod
     def search_requester_shown(cls, name, clause):
@@ -163,7 +179,8 @@ class Protocol(metaclass=PoolMeta):
     @classmethod
     def check_requester(cls, protocols, field_names=None):
         if field_names and not (
-                field_names & {'requester_phone', 'requester_cpf'}):
+                field_names & {'requester_phone', 'requester_cpf',
+                    'requester_phone_shown', 'requester_cpf_shown'}):
             return
         region = phone_region()
         for protocol in protocols:

@@ -158,6 +158,23 @@ class InterfaceTestCase(unittest.TestCase):
                 ]:
             with self.subTest(clause=clause):
                 self.assertEqual(Protocol.search([clause]), [protocol])
+        # A client that sends both fields (proteus sends every field it
+        # has, the shown one empty) keeps the stored one
+        other, = Protocol.create([{
+                    'requester_name': "Bia", 'requester_phone': "81987650000",
+                    'requester_phone_shown': None,
+                    'requester_cpf': "52998224725",
+                    'requester_cpf_shown': None,
+                    }])
+        self.assertEqual((other.requester_phone, other.requester_cpf),
+            ('+5581987650000', '52998224725'))
+        Protocol.write([other], {'requester_phone_shown': "(81) 3333-4444"})
+        self.assertEqual(other.requester_phone, '+558133334444')
+        # Typed in the form later, it finds the requester's party too
+        later, = Protocol.create([{'requester_name': "Caio"}])
+        self.assertFalse(later.requester)
+        Protocol.write([later], {'requester_phone_shown': "(81) 3333-5555"})
+        self.assertEqual(later.requester.name, "Caio")
         # The form's change shows the number formatted at once
         form = Protocol()
         form.requester_phone_shown = "+55 81 3333 4444"
