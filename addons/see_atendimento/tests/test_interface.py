@@ -136,7 +136,6 @@ class InterfaceTestCase(unittest.TestCase):
         stores E.164 and digits as before"""
         pool = Pool()
         Protocol = pool.get('see.protocol')
-        Escalation = pool.get('see.protocol.escalation')
         Classification = pool.get('see.classification')
         matricula, _ = self.catalog()
         protocol, = Protocol.create([{
