@@ -91,7 +91,7 @@ class RolesWalkTestCase(WebClientMixin, BrowserTestCase):
                     if c.is_displayed() and c.text == text), False),
             f"no row shows {text}")
         row = cell.find_element(By.XPATH, './ancestor::tr[1]')
-        state = row.find_element(By.CSS_SELECTOR, 'td.column-selection')
+        state = row.find_element(By.CSS_SELECTOR, '.column-selection')
         ActionChains(self.driver).double_click(state).perform()
 
     def listed(self):
