@@ -53,17 +53,18 @@ class Protocol(metaclass=PoolMeta):
         if not self.requester:
             return
         self.requester_name = self.requester.name
+        # The fields the party has no value for are left as they are
         for mechanism in self.requester.contact_mechanisms:
             if mechanism.type in {'phone', 'mobile'}:
                 self.requester_phone = (
                     mechanism.value_compact or mechanism.value)
+                self.requester_phone_shown = self._shown_phone()
                 break
         for identifier in self.requester.identifiers:
             if identifier.type == 'br_cpf':
                 self.requester_cpf = identifier.code
+                self.requester_cpf_shown = self._shown_cpf()
                 break
-        self.requester_phone_shown = self._shown_phone()
-        self.requester_cpf_shown = self._shown_cpf()
 
     def _shown_phone(self):
         return (format_phone(self.requester_phone, phone_region())

@@ -174,6 +174,13 @@ class InterfaceTestCase(unittest.TestCase):
         self.assertFalse(later.requester)
         Protocol.write([later], {'requester_phone_shown': "(81) 3333-5555"})
         self.assertEqual(later.requester.name, "Caio")
+        # Choosing the party fills what it has, formatted, and only that
+        form = Protocol()
+        form.requester = later.requester
+        form.on_change_requester()
+        self.assertEqual(form.requester_phone_shown, "(81) 3333-5555")
+        self.assertEqual(form.requester_phone, '+558133335555')
+        self.assertFalse(getattr(form, 'requester_cpf_shown', None))
         # The form's change shows the number formatted at once
         form = Protocol()
         form.requester_phone_shown = "+55 81 3333 4444"
