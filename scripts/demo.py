@@ -1202,10 +1202,14 @@ class Loader:
         self.backdate(protocol, timeline)
 
     @staticmethod
-    def question_of(protocol):
-        return (f"{protocol.description} Solicitante "
-            f"{protocol.requester_name} aguarda retorno pelo telefone "
-            f"{protocol.requester_phone}.")
+    def question_of(protocol, description=None):
+        """The question sent to SEE-PE: the request (a webchat protocol has
+        none of its own, the citizen's first message is it) and who waits"""
+        from trytond.modules.see_atendimento.party import format_phone
+        request = description or protocol.description
+        return (f"{request} " if request else '') + (
+            f"Solicitante {protocol.requester_name} aguarda retorno pelo "
+            f"telefone {format_phone(protocol.requester_phone)}.")
 
     def escalate(self, protocol, outcome, end, timeline):
         "Escalate through the wizard and work the escalation at SEE-PE"
@@ -1298,7 +1302,8 @@ class Loader:
                 Session.agent_send([session], "Vou encaminhar sua dúvida à "
                     "SEE-PE; o retorno chega pelo telefone informado.")
                 Session.agent_escalate(
-                    [session], self.question_of(protocol), classification)
+                    [session], self.question_of(protocol, case['description']),
+                    classification)
             else:
                 Session.agent_send([session], case['answer'])
                 session.citizen_send("Entendi, obrigado.")

@@ -4,11 +4,13 @@
 """The request limiter of the workers (addons/see_atendimento/limiter.py):
 it runs a few requests at a time, lets the long polls wait apart and frees
 its slot before the body is sent."""
+import importlib
 import threading
 import time
 import unittest
 
-from trytond.modules.see_atendimento.limiter import ActiveRequestLimiter
+from trytond.modules.see_atendimento.limiter import (
+    LONG_POLLS, ActiveRequestLimiter, register_long_poll)
 
 
 class Application:
@@ -96,8 +98,11 @@ class ActiveRequestLimiterTestCase(unittest.TestCase):
         them are served while they wait"""
         inner = Application()
         app = ActiveRequestLimiter(inner, active=1)
+        # Registered by a module after the middleware was made
+        register_long_poll(r'/[^/]+/test_module/news')
+        self.addCleanup(LONG_POLLS.remove, r'/[^/]+/test_module/news')
         polls, poll_results = run(app, ['/see/bus'] * 3
-            + ['/see/see_webchat/agent/state'])
+            + ['/see/test_module/news'])
         calls, call_results = run(app, ['/see/rpc/'] * 3)
         for thread in calls:
             thread.join(10)
@@ -107,6 +112,26 @@ class ActiveRequestLimiterTestCase(unittest.TestCase):
         for thread in polls:
             thread.join(10)
         self.assertEqual(len(poll_results), 4)
+
+    def test_modules_register_their_long_polls(self):
+        """The lower module names no URL of the modules above it: each
+        registers its own long polls when its routes are imported"""
+        from pathlib import Path
+        import trytond.modules.see_atendimento.limiter as limiter
+        source = Path(limiter.__file__).read_text()
+        for name in ['see_webchat', 'see_presencial']:
+            self.assertNotIn(name, source)
+        # Their routes register them when imported
+        for name in ['see_presencial.pages', 'see_webchat.routes']:
+            importlib.import_module('trytond.modules.' + name)
+        app = ActiveRequestLimiter(Application(), active=1)
+        for path in ['/db/see_webchat/api/sessions/12',
+                '/db/see_webchat/agent/state',
+                '/db/see_presencial/panel/calls']:
+            with self.subTest(path=path):
+                self.assertTrue(app._long_poll().fullmatch(path))
+        self.assertFalse(app._long_poll().fullmatch(
+                '/db/see_webchat/api/sessions/12/messages'))
 
     def test_slot_freed_before_the_body(self):
         "A body sent slowly (a file) does not hold the slot"

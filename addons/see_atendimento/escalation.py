@@ -14,7 +14,26 @@ from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import EscalationError
 from .integrity import ServerReadonly
-from .protocol import StepWorkflow
+from .party import format_phone, phone_region
+from .protocol import CHANNELS, StepWorkflow
+
+
+def human_duration(delta):
+    """The duration as people read it, to the minute: "2 d 3 h",
+    "5 h 12 min", "8 min", "< 1 min" (the units read the same in
+    Portuguese)"""
+    if delta is None:
+        return None
+    minutes = int(delta.total_seconds()) // 60
+    if minutes < 1:
+        return "< 1 min"
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{minutes} min"
 
 STATES = [
     ('new', "New"),
@@ -80,7 +99,7 @@ class Escalation(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
         fields.Many2One('see.service', "Service"),
         'get_protocol_field', searcher='search_protocol_field')
     channel = fields.Function(
-        fields.Char("Channel"), 'get_protocol_field')
+        fields.Selection(CHANNELS, "Channel"), 'get_protocol_field')
     requester_name = fields.Function(
         fields.Char("Requester Name"), 'get_protocol_field')
     requester_phone = fields.Function(
@@ -98,6 +117,9 @@ class Escalation(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
             'see.protocol', None, None, "Requester's Attendances"),
         'get_requester_protocols')
     age = fields.Function(fields.TimeDelta("Age"), 'get_age')
+    age_text = fields.Function(fields.Char("Age",
+            help="Since the question was sent, until it was answered."),
+        'get_age_text')
 
     @classmethod
     def __setup__(cls):
@@ -179,6 +201,9 @@ class Escalation(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
                     value = getattr(protocol, source)
                     if isinstance(value, ModelSQL):
                         value = value.id
+                    elif name == 'requester_phone' and value:
+                        # As people read it; the protocol keeps the E.164
+                        value = format_phone(value, phone_region())
                     result[name][escalation.id] = value
         return result
 
@@ -205,6 +230,9 @@ class Escalation(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
         if self.request_date:
             end = self.returned_date or self.answered_date or dt.datetime.now()
             return end - self.request_date
+
+    def get_age_text(self, name):
+        return human_duration(self.age)
 
     @classmethod
     def log_event(cls, escalations, action, description=None):

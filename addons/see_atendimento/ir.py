@@ -71,3 +71,21 @@ class Session(metaclass=PoolMeta):
         # check deletes the expired sessions, often none
         if mode == 'delete' and sessions:
             cls._valid_cache.clear()
+
+
+class ModuleConfigWizardItem(metaclass=PoolMeta):
+    __name__ = 'ir.module.config_wizard.item'
+
+    @classmethod
+    def __register__(cls, module):
+        super().__register__(module)
+        if module != 'see_atendimento':
+            return
+        # The product is configured through its own menus: the first login
+        # of the administrator opens the menu, not Tryton's wizard of
+        # module configuration (users and languages), left open by the
+        # modules activated before this one
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.update(
+                [table.state], ['done'], where=table.state == 'open'))

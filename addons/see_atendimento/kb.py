@@ -3,6 +3,7 @@
 # the full copyright notices and license terms.
 import logging
 import re
+import unicodedata
 
 from sql import Literal
 from sql.aggregate import Avg, Count
@@ -46,6 +47,12 @@ class Match(BinaryOperator):
     _operator = '@@'
 
 
+def fold(text):
+    "text without accents nor case, as agents type it"
+    return ''.join(c for c in unicodedata.normalize('NFKD', text.lower())
+        if not unicodedata.combining(c))
+
+
 def split_words(text):
     "Return the words of a free text query"
     return [w for w in re.findall(r'\w+', text or '') if len(w) > 1]
@@ -54,6 +61,7 @@ def split_words(text):
 class Article(ServerReadonly, Workflow, ModelSQL, ModelView):
     __string__ = "Knowledge Base Article"
     __name__ = 'see.kb.article'
+    _rec_name = 'title'
     # An article is a document, longer than the free texts of attendances
     _text_sizes = {'body': 100000, 'keywords': 1000}
     _history = True
@@ -202,22 +210,36 @@ class Article(ServerReadonly, Workflow, ModelSQL, ModelView):
         return None
 
     @classmethod
-    def _document(cls, table):
+    def search_rec_name(cls, name, clause):
+        "Typing in a field of articles finds them by title or keywords"
+        _, operator, *values = clause
+        if operator.startswith('!') or operator.startswith('not '):
+            bool_op = 'AND'
+        else:
+            bool_op = 'OR'
+        return [bool_op,
+            ('title', operator, *values),
+            ('keywords', operator, *values),
+            ]
+
+    @classmethod
+    def _document(cls, table, body=True):
         document = Coalesce(table.title, '')
-        for column in [table.keywords, table.body]:
+        for column in [table.keywords] + ([table.body] if body else []):
             document = Concat(Concat(document, ' '), Coalesce(column, ''))
         return document
 
     @classmethod
-    def _match_query(cls, table, text):
-        "Return the SQL condition matching the words of text"
+    def _match_query(cls, table, text, body=True):
+        """Return the SQL condition matching the words of text, in the
+        whole article or (without body) in its title and keywords"""
         if backend.name == 'postgresql':
             return Match(
-                ToTsvector(FTS_CONFIG, cls._document(table)),
+                ToTsvector(FTS_CONFIG, cls._document(table, body)),
                 PlainToTsquery(FTS_CONFIG, text))
         condition = Literal(True)
         for word in split_words(text):
-            condition &= ILike(cls._document(table), '%' + word + '%')
+            condition &= ILike(cls._document(table, body), '%' + word + '%')
         return condition
 
     @classmethod
@@ -230,14 +252,30 @@ class Article(ServerReadonly, Workflow, ModelSQL, ModelView):
 
     @classmethod
     def find(cls, text, service=None, limit=10):
-        "Return published articles matching text, best first"
+        """Return published articles matching text, best first
+
+        An article is about what its title and keywords say: when some
+        match, an article that only mentions the words in its body (the
+        auxílio's article speaks of the "comprovação de matrícula") is not
+        suggested. The body is searched when no title or keyword matches."""
         pool = Pool()
         ArticleService = pool.get('see.kb.article-see.service')
         if not split_words(text):
             return []
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
-        where = (table.state == 'published') & cls._match_query(table, text)
+        published = table.state == 'published'
+        if backend.name == 'sqlite':
+            ids = cls._find_unaccented(text)
+        else:
+            ids = None
+        where = published & cls._match_query(table, text, body=False)
+        if ids is not None:
+            where = published & table.id.in_(ids or [-1])
+        else:
+            cursor.execute(*table.select(table.id, where=where, limit=1))
+            if not cursor.fetchone():
+                where = published & cls._match_query(table, text)
         if backend.name == 'postgresql':
             rank = TsRank(
                 ToTsvector(FTS_CONFIG, cls._document(table)),
@@ -256,6 +294,26 @@ class Article(ServerReadonly, Workflow, ModelSQL, ModelView):
         # Honour record rules of the requesting user
         allowed = {a.id for a in cls.search([('id', 'in', ids)])}
         return [cls(i) for i in ids if i in allowed]
+
+    @classmethod
+    def _find_unaccented(cls, text):
+        """The ids of the published articles whose title and keywords (or,
+        when none matches, body) have every word of text, ignoring accents
+        and case: SQLite (the demo) has no unaccented search"""
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.select(
+                table.id, table.title, table.keywords, table.body,
+                where=table.state == 'published'))
+        words = [fold(w) for w in split_words(text)]
+        rows = list(cursor)
+
+        def matching(texts):
+            return [r[0] for r in rows
+                if all(w in fold(' '.join(filter(None, texts(r))))
+                    for w in words)]
+        return (matching(lambda r: r[1:3])
+            or matching(lambda r: r[1:4]))
 
     @classmethod
     def copy(cls, articles, default=None):

@@ -13,6 +13,9 @@ bench/protocol_rpc.py). This WSGI middleware queues the requests beyond
 ``[see_atendimento] active_requests`` (default 2), in the order they came,
 long polls apart. trytond installs it from its ``[wsgi middleware]``
 configuration section (config/production.conf).
+
+Each module names its own long polls with ``register_long_poll`` when its
+routes are imported: this module knows only trytond's bus.
 """
 import collections
 import re
@@ -20,14 +23,19 @@ import threading
 
 from trytond import config
 
-# The requests that wait for news: trytond's bus, the webchat's citizen
-# page and agent console, the calling panels of see_presencial
+# The paths (regular expressions of the whole path) of the requests that
+# wait for news: trytond's bus and those the modules register
 LONG_POLLS = [
     r'/[^/]+/bus',
-    r'/[^/]+/see_webchat/api/sessions/\d+',
-    r'/[^/]+/see_webchat/agent/state',
-    r'/[^/]+/see_presencial/panel/calls',
     ]
+
+
+def register_long_poll(pattern):
+    """Let the requests whose path fully matches pattern wait apart: a
+    module calls it for its long polls when its routes are imported, which
+    may be after the middleware was made"""
+    if pattern not in LONG_POLLS:
+        LONG_POLLS.append(pattern)
 
 
 class Slots:
@@ -86,12 +94,21 @@ class ActiveRequestLimiter:
             raise ValueError("active must be at least 1")
         self.app = app
         self.slots = Slots(active)
-        self._long_poll = re.compile('|'.join(
-                f'(?:{p})' for p in (
-                    LONG_POLLS if long_polls is None else long_polls)))
+        # Without a list of its own it follows the registry
+        self._long_polls = LONG_POLLS if long_polls is None else long_polls
+        self._compiled = (None, None)
+
+    def _long_poll(self):
+        "The expression of the long polls known now"
+        patterns, expression = self._compiled
+        if patterns != self._long_polls:
+            patterns = list(self._long_polls)
+            expression = re.compile('|'.join(f'(?:{p})' for p in patterns))
+            self._compiled = (patterns, expression)
+        return expression
 
     def __call__(self, environ, start_response):
-        if self._long_poll.fullmatch(environ.get('PATH_INFO', '')):
+        if self._long_poll().fullmatch(environ.get('PATH_INFO', '')):
             return self.app(environ, start_response)
         # The work is done when the application returns; the body, maybe a
         # file, is sent after the slot is freed

@@ -39,6 +39,25 @@ def normalize_phone(value, region='BR'):
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
 
 
+def format_phone(value, region='BR'):
+    """Return the stored phone (E.164) as people read it: in the national
+    format for numbers of region ("(81) 98765-4321"), else international;
+    the value itself when it is not a valid number"""
+    number = parse_phone(value, region)
+    if number is None:
+        return value
+    if phonenumbers.region_code_for_number(number) == region:
+        return phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(
+        number, PhoneNumberFormat.INTERNATIONAL)
+
+
+def format_cpf(value):
+    "Return the stored CPF (its digits) as printed: 529.982.247-25"
+    cpf = normalize_cpf(value)
+    return stdnum_cpf.format(cpf) if cpf else value
+
+
 def normalize_cpf(value):
     """Return the CPF digits or None if the check digits are wrong or all the
     digits are equal (111.111.111-11 has valid check digits but the Receita

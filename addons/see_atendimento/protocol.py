@@ -4,11 +4,8 @@
 import datetime as dt
 import json
 
-from sql import Literal, Null, Window
-from sql.aggregate import Max
-from sql.conditionals import Case
-from sql.functions import CurrentTimestamp, Function
-from sql.operators import IsDistinct, Or
+from sql import Literal, Null
+from sql.functions import Function
 
 from trytond import backend
 from trytond.i18n import gettext
@@ -17,16 +14,12 @@ from trytond.model import (
 from trytond.model.exceptions import AccessError
 from trytond.model.modelview import AccessButtonError
 from trytond.pool import Pool
-from trytond.pyson import Bool, Eval, If
+from trytond.pyson import Eval
 from trytond.rpc import RPC
-from trytond.tools import grouped_slice
-from trytond.transaction import (
-    Transaction, check_access, without_check_access)
-from trytond.wizard import Button, StateTransition, StateView, Wizard
+from trytond.transaction import Transaction, without_check_access
 
-from .exceptions import InvalidCPF, InvalidPhone, ProtocolError
+from .exceptions import ProtocolError
 from .integrity import ServerReadonly, external_call
-from .party import normalize_cpf, normalize_phone, phone_region
 
 CHANNELS = [
     ('telefone', "Phone"),
@@ -146,17 +139,6 @@ class Protocol(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
     closed_date = fields.DateTime("Closed", readonly=True)
     duration = fields.Function(
         fields.TimeDelta("Duration"), 'get_duration')
-    # Only the survey of the channel writes it (set_survey)
-    survey_score = fields.Integer(
-        "Survey Score", readonly=True,
-        domain=[If(Bool(Eval('survey_score', None) != None),  # noqa: E711
-                [('survey_score', '>=', 0), ('survey_score', '<=', 10)],
-                [])],
-        help="The requester's evaluation, from 0 to 10, given in the "
-        "survey at the end of the call or chat.")
-    survey_date = fields.DateTime("Survey Date", readonly=True)
-    survey_good = fields.Function(
-        fields.Boolean("Good Evaluation"), 'get_survey_good')
     escalations = fields.One2Many(
         'see.protocol.escalation', 'protocol', "Escalations", readonly=True)
     awaiting_see = fields.Function(
@@ -167,20 +149,6 @@ class Protocol(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
             "requester name and phone, service and a billable "
             "classification."),
         'get_billable', searcher='search_billable')
-    reincident = fields.Function(
-        fields.Boolean("Reincident",
-            help="The same requester had an attendance on the same service "
-            "in the previous days (FCR). Attendances awaiting SEE-PE's "
-            "answer are not counted."),
-        'get_reincident', searcher='search_reincident')
-    # Kept by update_previous_contact on every change that can move it, so
-    # that the reincidence is a comparison of two columns of the row and
-    # does not depend on the window setting
-    previous_contact = fields.DateTime(
-        "Previous Contact", readonly=True,
-        help="Start of the latest earlier attendance of the same requester "
-        "on the same service that is neither awaiting SEE-PE nor "
-        "cancelled.")
     events = fields.One2Many(
         'see.protocol.event', 'protocol', "History", readonly=True)
     state = fields.Selection([
@@ -264,14 +232,6 @@ class Protocol(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
                 })
 
     @classmethod
-    def __register__(cls, module):
-        table_h = cls.__table_handler__(module)
-        fill = not table_h.column_exist('previous_contact')
-        super().__register__(module)
-        if fill:
-            cls.update_previous_contact()
-
-    @classmethod
     def default_state(cls):
         return 'draft'
 
@@ -286,48 +246,6 @@ class Protocol(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
     @classmethod
     def default_start_date(cls):
         return dt.datetime.now()
-
-    # Requester ------------------------------------------------------------
-
-    @fields.depends('requester')
-    def on_change_requester(self):
-        if not self.requester:
-            return
-        self.requester_name = self.requester.name
-        for mechanism in self.requester.contact_mechanisms:
-            if mechanism.type in {'phone', 'mobile'}:
-                self.requester_phone = (
-                    mechanism.value_compact or mechanism.value)
-                break
-        for identifier in self.requester.identifiers:
-            if identifier.type == 'br_cpf':
-                self.requester_cpf = identifier.code
-                break
-
-    @fields.depends('requester_phone')
-    def on_change_requester_phone(self):
-        phone = normalize_phone(self.requester_phone, phone_region())
-        if phone:
-            self.requester_phone = phone
-
-    @fields.depends('requester_cpf')
-    def on_change_requester_cpf(self):
-        cpf = normalize_cpf(self.requester_cpf)
-        if cpf:
-            self.requester_cpf = cpf
-
-    @classmethod
-    def _normalize_requester(cls, values):
-        region = phone_region()
-        if values.get('requester_phone'):
-            phone = normalize_phone(values['requester_phone'], region)
-            if phone:
-                values['requester_phone'] = phone
-        if values.get('requester_cpf'):
-            cpf = normalize_cpf(values['requester_cpf'])
-            if cpf:
-                values['requester_cpf'] = cpf
-        return values
 
     @classmethod
     def preprocess_values(cls, mode, values):
@@ -352,58 +270,6 @@ class Protocol(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
                 if requester:
                     values['requester'] = requester.id
         return values
-
-    @classmethod
-    def _requester_party(cls, name, phone, cpf):
-        "Return the party of a valid requester, creating it when unknown"
-        pool = Pool()
-        Party = pool.get('party.party')
-        if not name or not (phone or cpf):
-            return None
-        # Invalid input is refused by validation; no party is made for it
-        if phone and not normalize_phone(phone, phone_region()):
-            return None
-        if cpf and not normalize_cpf(cpf):
-            return None
-        return Party.get_or_create_requester(name, phone=phone, cpf=cpf)
-
-    @classmethod
-    def validate_fields(cls, protocols, field_names):
-        super().validate_fields(protocols, field_names)
-        cls.check_requester(protocols, field_names)
-
-    @classmethod
-    def check_requester(cls, protocols, field_names=None):
-        if field_names and not (
-                field_names & {'requester_phone', 'requester_cpf'}):
-            return
-        region = phone_region()
-        for protocol in protocols:
-            if (protocol.requester_phone
-                    and not normalize_phone(protocol.requester_phone, region)):
-                raise InvalidPhone(gettext(
-                        'see_atendimento.msg_invalid_phone',
-                        phone=protocol.requester_phone))
-            if (protocol.requester_cpf
-                    and not normalize_cpf(protocol.requester_cpf)):
-                raise InvalidCPF(gettext(
-                        'see_atendimento.msg_invalid_cpf',
-                        cpf=protocol.requester_cpf))
-
-    @classmethod
-    def link_requesters(cls, protocols):
-        "Link each protocol without requester to the party of its requester"
-        to_save = []
-        for protocol in protocols:
-            if protocol.requester:
-                continue
-            protocol.requester = cls._requester_party(
-                protocol.requester_name, protocol.requester_phone,
-                protocol.requester_cpf)
-            if protocol.requester:
-                to_save.append(protocol)
-        if to_save:
-            cls.save(to_save)
 
     @classmethod
     def create(cls, vlist):
@@ -485,7 +351,8 @@ class Protocol(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
     def write(cls, *args):
         super().write(*args)
         requester_fields = {'requester_name', 'requester_phone',
-            'requester_cpf', 'requester'}
+            'requester_cpf', 'requester', 'requester_phone_shown',
+            'requester_cpf_shown'}
         protocols = []
         for records, values in zip(args[::2], args[1::2]):
             if requester_fields & values.keys():
@@ -544,13 +411,6 @@ class Protocol(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
         if self.start_date and self.end_date:
             return self.end_date - self.start_date
 
-    def get_survey_good(self, name):
-        pool = Pool()
-        Configuration = pool.get('see.configuration')
-        if self.survey_score is None:
-            return None
-        return self.survey_score > Configuration(1).good_score
-
     def get_awaiting_see(self, name):
         return self.state == 'escalated'
 
@@ -595,160 +455,6 @@ class Protocol(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
         _, operator, value = clause[:3]
         positive = (operator == '=') == bool(value)
         return [('id', 'in' if positive else 'not in', cls.billable_query())]
-
-    @classmethod
-    def reincident_condition(cls, table, days=None):
-        """SQL condition true when the protocol of table is a reincidence
-
-        FCR (Annex A): the same requester returned about the same service
-        within the window of days (default: the configuration's).
-        Attendances awaiting SEE-PE's answer are left out on both sides: a
-        return while the question is with the second level is not a failure
-        of the first contact."""
-        pool = Pool()
-        Configuration = pool.get('see.configuration')
-        if days is None:
-            days = Configuration(1).reincidence_days
-        since = datetime_shifted(table.start_date, -dt.timedelta(days=days))
-        # An earlier contact lies in the window if and only if the latest
-        # one does; previous_contact is empty without requester or service
-        return (~table.state.in_(NOT_RECURRING_STATES)
-            & (table.previous_contact >= since))
-
-    @classmethod
-    def update_previous_contact(cls, groups=None, ids=None):
-        """Store the previous contact of the protocols
-
-        groups are the (requester, service) of the protocols that a change
-        touched and ids the protocols changed, which may have left every
-        group. Without both, all protocols are updated (installation, data
-        loaded with SQL)."""
-        pool = Pool()
-        Party = pool.get('party.party')
-        table = cls.__table__()
-        protocol = cls.__table__()
-        cursor = Transaction().connection.cursor()
-        everything = groups is None and ids is None
-
-        def update(where):
-            # The latest counted start among the strictly earlier starts of
-            # the group: a window without the rows of the same start
-            window = Window([protocol.requester, protocol.service],
-                order_by=[protocol.start_date],
-                frame='RANGE', start=None, end=0, exclude='GROUP')
-            counted = ~protocol.state.in_(NOT_RECURRING_STATES)
-            previous = protocol.select(protocol.id,
-                Max(Case((counted, protocol.start_date)),
-                    window=window).as_('start'),
-                where=(protocol.requester != Null)
-                & (protocol.service != Null) & where)
-            # Rows that keep their value are not written again
-            cursor.execute(*table.update(
-                    [table.previous_contact], [previous.start],
-                    from_=[previous],
-                    where=(table.id == previous.id)
-                    & IsDistinct(table.previous_contact, previous.start)))
-
-        orphan = (((table.requester == Null) | (table.service == Null))
-            & (table.previous_contact != Null))
-        if everything:
-            update(Literal(True))
-            cursor.execute(*table.update(
-                    [table.previous_contact], [Null], where=orphan))
-            return
-        for sub_ids in grouped_slice(ids or [], backend.MAX_QUERY_PARAMS):
-            cursor.execute(*table.update([table.previous_contact], [Null],
-                    where=orphan & table.id.in_(list(sub_ids))))
-        groups = sorted(groups or [])
-        if not groups:
-            return
-        # Another transaction changing the protocols of the same requester
-        # computes from a snapshot without this change: both updating the
-        # party row, the later waits for the earlier and fails with a
-        # serialization error, to be retried on a snapshot that has it
-        party = Party.__table__()
-        for sub_ids in grouped_slice(sorted({r for r, _ in groups}),
-                backend.MAX_QUERY_PARAMS):
-            cursor.execute(*party.update(
-                    [party.write_date], [party.write_date],
-                    where=party.id.in_(list(sub_ids))))
-        # Each group is a term of the condition: a few by query
-        for sub_groups in grouped_slice(groups, 100):
-            update(Or([(protocol.requester == r) & (protocol.service == s)
-                        for r, s in sub_groups]))
-
-    @classmethod
-    def _contact_groups(cls, ids, recurring=None):
-        """Return the (requester, service) of the protocols
-
-        With recurring, only of those that a transition to a state that
-        counts (recurring) or not would move in or out of the count."""
-        table = cls.__table__()
-        cursor = Transaction().connection.cursor()
-        groups = set()
-        for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
-            cursor.execute(*table.select(
-                    table.requester, table.service, table.state,
-                    where=table.id.in_(list(sub_ids))
-                    & (table.requester != Null) & (table.service != Null)))
-            for requester, service, state in cursor:
-                if (recurring is None
-                        or (state not in NOT_RECURRING_STATES) != recurring):
-                    groups.add((requester, service))
-        return groups
-
-    @classmethod
-    def on_modification(cls, mode, protocols, field_names=None):
-        super().on_modification(mode, protocols, field_names=field_names)
-        if mode == 'create':
-            ids = [p.id for p in protocols]
-            cls.update_previous_contact(cls._contact_groups(ids), ids)
-        # Only cancelled protocols are deleted and they are never a
-        # previous contact
-
-    @classmethod
-    def on_write(cls, protocols, values):
-        callbacks = super().on_write(protocols, values)
-        moving = {'requester', 'service', 'start_date'}
-        if not (values.keys() & (moving | {'state'})):
-            return callbacks
-        ids = [p.id for p in protocols]
-        if values.keys() & moving:
-            old = cls._contact_groups(ids)
-        else:
-            # Most transitions do not change whether it is counted
-            old = cls._contact_groups(ids,
-                recurring=values['state'] not in NOT_RECURRING_STATES)
-            if not old:
-                return callbacks
-
-        def update():
-            if values.keys() & moving:
-                new = cls._contact_groups(ids)
-                cls.update_previous_contact(old | new, ids)
-            else:
-                cls.update_previous_contact(old)
-        callbacks.append(update)
-        return callbacks
-
-    @classmethod
-    def get_reincident(cls, protocols, name):
-        table = cls.__table__()
-        cursor = Transaction().connection.cursor()
-        result = {p.id: False for p in protocols}
-        cursor.execute(*table.select(table.id,
-                where=table.id.in_(list(result))
-                & cls.reincident_condition(table)))
-        result.update((i, True) for i, in cursor)
-        return result
-
-    @classmethod
-    def search_reincident(cls, name, clause):
-        _, operator, value = clause[:3]
-        table = cls.__table__()
-        query = table.select(table.id, where=cls.reincident_condition(table))
-        positive = (operator == '=') == bool(value)
-        return [('id', 'in' if positive else 'not in', query)]
 
     # Workflow -------------------------------------------------------------
 
@@ -915,19 +621,6 @@ class Protocol(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
         cls.log_event(protocols, 'cancel')
 
     @classmethod
-    def set_survey(cls, protocols, score):
-        """Record the requester's evaluation
-
-        The survey of the channel (the phone's IVR, the chat's last
-        question) is the only writer of the score: no user types it."""
-        with without_check_access():
-            cls.write(protocols, {
-                    'survey_score': score,
-                    'survey_date': dt.datetime.now(),
-                    })
-        cls.log_event(protocols, 'survey', str(score))
-
-    @classmethod
     @ModelView.button_action(
         'see_atendimento.wizard_protocol_correct_classification')
     def correct_classification(cls, protocols):
@@ -991,153 +684,3 @@ class ProtocolArticle(ModelSQL):
         'see.kb.article', "Article", required=True, ondelete='RESTRICT')
 
 
-class ProtocolEvent(ServerReadonly, ModelSQL, ModelView):
-    __string__ = "Protocol Event"
-    __name__ = 'see.protocol.event'
-
-    protocol = fields.Many2One(
-        'see.protocol', "Protocol", required=True, readonly=True,
-        ondelete='CASCADE')
-    escalation = fields.Many2One(
-        'see.protocol.escalation', "Escalation", readonly=True,
-        ondelete='CASCADE')
-    date = fields.DateTime("Date", required=True, readonly=True)
-    user = fields.Many2One('res.user', "User", readonly=True)
-    action = fields.Selection([
-            ('create', "Registered"),
-            ('start', "Attendance started"),
-            ('resolve', "Resolved"),
-            ('escalate', "Escalated to SEE-PE"),
-            ('escalation_analysis', "Escalation in analysis"),
-            ('escalation_forward', "Forwarded to the responsible unit"),
-            ('escalation_answer', "Answered by SEE-PE"),
-            ('escalation_return', "Returned to the first level"),
-            ('answered', "Answer received"),
-            ('survey', "Survey answered"),
-            ('classification', "Classification corrected"),
-            ('close', "Closed"),
-            ('cancel', "Cancelled"),
-            ], "Action", required=True, readonly=True)
-    description = fields.Text("Description", readonly=True)
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls._order = [('date', 'ASC'), ('id', 'ASC')]
-        t = cls.__table__()
-        cls._sql_indexes.add(Index(t, (t.protocol, Index.Equality())))
-
-    @classmethod
-    def default_date(cls):
-        return dt.datetime.now()
-
-    @classmethod
-    def default_user(cls):
-        return Transaction().user
-
-    @classmethod
-    def append(cls, vlist):
-        """Log the events of vlist (protocol, escalation, action and
-        description) as done now by the user, in one INSERT
-
-        Only the workflow writes the log and nothing changes it: its rows
-        skip the validation and the checks that create does for records
-        people edit, which cost a tenth of each workflow step."""
-        table = cls.__table__()
-        transaction = Transaction()
-        cursor = transaction.connection.cursor()
-        now = dt.datetime.now()
-        user = transaction.user
-        rows = [[user, CurrentTimestamp(), v['protocol'], v.get('escalation'),
-                now, user, v['action'], v.get('description')]
-            for v in vlist]
-        for sub_rows in grouped_slice(rows, backend.MAX_QUERY_PARAMS // 8):
-            cursor.execute(*table.insert([
-                        table.create_uid, table.create_date, table.protocol,
-                        table.escalation, table.date, table.user,
-                        table.action, table.description],
-                    list(sub_rows)))
-
-    @classmethod
-    def check_modification(cls, mode, events, values=None, external=False):
-        super().check_modification(
-            mode, events, values=values, external=external)
-        if mode in {'write', 'delete'}:
-            raise ProtocolError(
-                gettext('see_atendimento.msg_event_readonly'))
-
-
-class EscalateStart(ModelView):
-    __string__ = "Escalate Protocol"
-    __name__ = 'see.protocol.escalate.start'
-
-    question = fields.Text(
-        "Question", required=True,
-        help="The question for SEE-PE, written clearly so that the "
-        "requester gets the right answer.")
-    request_kb_update = fields.Boolean("Request Knowledge Base Update")
-
-
-class CorrectClassificationStart(ModelView):
-    __string__ = "Correct Classification"
-    __name__ = 'see.protocol.correct_classification.start'
-
-    classification = fields.Many2One(
-        'see.classification', "Classification", required=True,
-        help="The classification the attendance should have had.")
-    reason = fields.Text(
-        "Reason", required=True,
-        help="Why the classification is corrected: it is kept in the "
-        "protocol's history for the auditors.")
-
-
-class CorrectClassification(Wizard):
-    __string__ = "Correct Classification"
-    __name__ = 'see.protocol.correct_classification'
-
-    start = StateView('see.protocol.correct_classification.start',
-        'see_atendimento.protocol_correct_classification_start_view_form', [
-            Button("Cancel", 'end', 'tryton-cancel'),
-            Button("Correct", 'correct', 'tryton-ok', default=True),
-            ])
-    correct = StateTransition()
-
-    def default_start(self, fields):
-        classification = self.record.classification
-        return {
-            'classification': classification.id if classification else None,
-            }
-
-    def transition_correct(self):
-        pool = Pool()
-        Protocol = pool.get('see.protocol')
-        # Pressed again on submit, as the user (a wizard's steps run
-        # without access checks): the button's rights (its group, the record
-        # rules, the states it shows in) are the correction's
-        with check_access():
-            Protocol.correct_classification(self.records)
-        Protocol.reclassify(
-            self.records, self.start.classification, self.start.reason)
-        return 'end'
-
-
-class Escalate(Wizard):
-    __string__ = "Escalate Protocol"
-    __name__ = 'see.protocol.escalate'
-
-    start = StateView('see.protocol.escalate.start',
-        'see_atendimento.protocol_escalate_start_view_form', [
-            Button("Cancel", 'end', 'tryton-cancel'),
-            Button("Escalate", 'escalate', 'tryton-ok', default=True),
-            ])
-    escalate = StateTransition()
-
-    def default_start(self, fields):
-        return {'question': self.record.description}
-
-    def transition_escalate(self):
-        pool = Pool()
-        Protocol = pool.get('see.protocol')
-        Protocol.escalate_to_see([self.record], self.start.question,
-            self.start.request_kb_update)
-        return 'end'

@@ -37,6 +37,19 @@ class User(metaclass=PoolMeta):
         'get_failed_logins')
 
     @classmethod
+    def __register__(cls, module):
+        super().__register__(module)
+        if module != 'see_atendimento':
+            return
+        # Tryton names its administrator in English, and a user's name is
+        # no translatable string: in Portuguese, as the rest of the screens
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.update([table.name], ["Administrador"],
+                where=(table.login == 'admin')
+                & (table.name == "Administrator")))
+
+    @classmethod
     def __setup__(cls):
         super().__setup__()
         cls._buttons.update({

@@ -71,6 +71,7 @@ from trytond.i18n import gettext
 from trytond.modules.see_atendimento import web
 from trytond.modules.see_atendimento.device import device_required
 from trytond.modules.see_atendimento.exceptions import DeviceRateError
+from trytond.modules.see_atendimento.limiter import register_long_poll
 from trytond.protocols.wrappers import (
     HTTPStatus, with_pool, with_transaction)
 from trytond.transaction import Transaction
@@ -231,6 +232,10 @@ def kiosk_issue(request, pool, device_id):
 
 
 # Panel -------------------------------------------------------------------
+
+# The calling panels wait there for the next call
+register_long_poll(r'/[^/]+/see_presencial/panel/calls')
+
 
 @app.route('/<database_name>/see_presencial/panel/calls', methods={'GET'})
 @with_pool

@@ -40,6 +40,7 @@ from trytond.model.exceptions import AccessError
 from trytond.model.modelview import AccessButtonError
 from trytond.modules.see_atendimento import web
 from trytond.modules.see_atendimento.integrity import MAX_INTEGER
+from trytond.modules.see_atendimento.limiter import register_long_poll
 from trytond.protocols.wrappers import (
     HTTPStatus, Response, set_max_request_size, with_pool, with_transaction)
 from trytond.transaction import Transaction, without_check_access
@@ -309,6 +310,10 @@ def _citizen_snapshot(pool, session_id, token, after):
         }
     data['version'] = f"{data['state']}|{position}|{data['number']}"
     return data
+
+
+# The citizen's page waits there for the agent's messages
+register_long_poll(r'/[^/]+/see_webchat/api/sessions/\d+')
 
 
 @app.route('/<database_name>/see_webchat/api/sessions/<int:session_id>',
@@ -602,6 +607,10 @@ def _cursors(value):
         if session.strip().isdecimal() and message.strip().isdecimal():
             cursors[int(session)] = int(message)
     return cursors
+
+
+# The agent's console waits there for new conversations
+register_long_poll(r'/[^/]+/see_webchat/agent/state')
 
 
 @app.route('/<database_name>/see_webchat/agent/state', methods={'GET'})

@@ -115,7 +115,7 @@ class WebClientTestCase(WebClientMixin, BrowserTestCase):
                 self.fail("the web client failed: " + '\n'.join(errors))
             raise
         name.send_keys("Joana Navegadora")
-        phone = self.visible('input[name="requester_phone"]')
+        phone = self.visible('input[name="requester_phone_shown"]')
         phone.send_keys("(81) 99876-1234")
         # Typing on the focused list chooses the option, as a user does
         channel = self.visible('select[name="channel"]')

@@ -57,12 +57,15 @@
 
     // Login ----------------------------------------------------------------
 
-    function showLogin() {
+    function hideBoard() {
         show('board', false);
         show('filters', false);
         show('empty', false);
         show('databases', false);
-        SeeWeb.showLogin(state.database);
+    }
+
+    function showLogin() {
+        SeeWeb.loginForm({path: PATH, hide: hideBoard});
     }
 
     // Board ----------------------------------------------------------------
@@ -249,7 +252,7 @@
                     state.listening = true;
                     listen(null);
                 }
-                $('user').textContent = state.data.user;
+                SeeWeb.setUser(state.data.user, state.database);
                 fillSelect($('filter-service'), state.data.services, service);
                 fillSelect($('filter-unit'), state.data.units, unit);
                 show('filters', true);
@@ -523,24 +526,21 @@
         });
         $('answer-dialog').addEventListener('close', flushReload);
         $('forward-dialog').addEventListener('close', flushReload);
-        state.database = SeeWeb.databaseFromPath(PATH);
-        SeeWeb.login({
-            database: state.database,
+        state.database = SeeWeb.page({
+            path: PATH,
             pageUrl: boardUrl,
-            message: showMessage,
-            done: function() {
-                hideMessage();
-                load();
+            message: function(text) {
+                if (text) {
+                    showMessage(text);
+                } else {
+                    hideMessage();
+                }
             },
-        });
-        if (!state.database) {
-            var databases = SeeWeb.chooseDatabase(boardUrl);
-            if (!databases) {
-                return;
-            }
-            if (databases.length > 1) {
+            load: load,
+            hide: hideBoard,
+            databases: function(databases) {
                 var list = $('database-list');
-                databases.sort().forEach(function(database) {
+                databases.forEach(function(database) {
                     var item = element('li');
                     var link = element('a', null, database);
                     link.href = boardUrl(database);
@@ -548,12 +548,11 @@
                     list.appendChild(item);
                 });
                 show('databases', true);
-            } else {
-                showLogin();
-            }
+            },
+        });
+        if (!state.database) {
             return;
         }
-        document.title = state.database + ' — ' + document.title;
         load();
         window.setInterval(function() {
             if (!state.dragging && !document.querySelector('dialog[open]') &&

@@ -2,10 +2,13 @@
    The COPYRIGHT file at the top level of this repository contains
    the full copyright notices and license terms. */
 /* What the staff pages (escalation board, telephony panel, webchat
-   console) share: finding the database, the Tryton login and the JSON
-   requests with the session cookie.  Served from the same origin as the
-   pages (/see_atendimento/static/web.js), so their security policies allow
-   it; the page's own script comes after it and uses window.SeeWeb. */
+   console, desk console) share: finding the database, the Tryton login,
+   the start of the page (SeeWeb.page), the header with the user and the
+   logout (SeeWeb.setUser) and the JSON requests with the session cookie.
+   Served from the same origin as the pages
+   (/see_atendimento/static/web.js, its style web.css), so their security
+   policies allow it; the page's own script comes after it and uses
+   window.SeeWeb. */
 (function() {
     'use strict';
 
@@ -200,7 +203,95 @@
         });
     }
 
+    // Header ---------------------------------------------------------------
+
+    function logout(database) {
+        // Close the Tryton session of the cookie, and the web client's
+        // copy of it in this browser, then show the login again
+        var done = function() {
+            window.localStorage.removeItem(SESSION + database);
+            window.location.reload();
+        };
+        request('POST', databaseUrl(database, '/session/logout'), {})
+            .then(done, done);
+    }
+
+    function setUser(name, database) {
+        /* Show the user's name in the header's <span id="user"> and, after
+           it, the button that logs out of database */
+        var user = $('user');
+        user.textContent = name || '';
+        var button = $('logout');
+        if (!button) {
+            button = document.createElement('button');
+            button.type = 'button';
+            button.id = 'logout';
+            button.className = 'logout';
+            button.textContent = 'Sair';
+            button.addEventListener('click', function() {
+                logout(button.dataset.database);
+            });
+            user.parentNode.insertBefore(button, user.nextSibling);
+        }
+        button.dataset.database = database;
+        button.hidden = !name;
+    }
+
+    // Start ----------------------------------------------------------------
+
+    function page(options) {
+        /* Start a staff page; return its database, whose data the page
+           then loads, or null when the page waits for a login or a choice
+           of database. options:
+           - path: the regular expression of the page's path, the database
+             in its 2nd group; pageUrl(database): the page of a database;
+           - message(text): shows an error ('' hides it);
+           - load(): shows the page's data once the login form logged in;
+           - hide(): hides the page's own sections before the login form;
+           - databases(list): optional, offers several databases where the
+             web client has a session (else the login form asks for one). */
+        var database = databaseFromPath(options.path);
+        login({
+            database: database,
+            pageUrl: options.pageUrl,
+            message: options.message,
+            done: function() {
+                options.message('');
+                options.load();
+            },
+        });
+        if (!database) {
+            var databases = chooseDatabase(options.pageUrl);
+            if (!databases) {
+                return null;
+            }
+            if (databases.length > 1 && options.databases) {
+                options.databases(databases.sort());
+            } else {
+                loginForm(options);
+            }
+            return null;
+        }
+        document.title = database + ' — ' + document.title;
+        return database;
+    }
+
+    function loginForm(options) {
+        // The page's sections give way to the login form
+        if (options.hide) {
+            options.hide();
+        }
+        if ($('logout')) {
+            $('logout').hidden = true;
+        }
+        showLogin(databaseFromPath(options.path));
+    }
+
     window.SeeWeb = {
+        page: page,
+        loginForm: loginForm,
+        setUser: setUser,
+        logout: logout,
         $: $,
         show: show,
         databaseUrl: databaseUrl,

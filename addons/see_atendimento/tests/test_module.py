@@ -178,7 +178,7 @@ class SeeAtendimentoTestCase(ModuleTestCase):
             self.assertEqual(
                 (changes[-1]['field'], changes[-1]['old_value'],
                     changes[-1]['new_value'], changes[-1]['user']),
-                ("Billable", "Yes", "No", "Administrator"))
+                ("Billable", "Yes", "No", "Administrador"))
 
     @with_transaction()
     def test_calendar_holidays(self):

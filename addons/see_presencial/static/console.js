@@ -61,10 +61,13 @@
 
     // Login ----------------------------------------------------------------
 
-    function showLogin() {
+    function hideConsole() {
         stop();
         show('console', false);
-        SeeWeb.showLogin(state.database);
+    }
+
+    function showLogin() {
+        SeeWeb.loginForm({path: PATH, hide: hideConsole});
     }
 
     // Desks ----------------------------------------------------------------
@@ -107,7 +110,7 @@
             }
             showMessage('');
             var data = response.json;
-            $('user').textContent = data.user;
+            SeeWeb.setUser(data.user, state.database);
             var select = $('desk-select');
             select.textContent = '';
             option(select, '', 'Escolha o seu guichê');
@@ -354,7 +357,7 @@
 
     function render(data) {
         state.data = data;
-        $('user').textContent = data.user;
+        SeeWeb.setUser(data.user, state.database);
         $('desk-site').textContent = data.desk.site;
         document.title = data.desk.name + ' — Console do guichê';
         renderCurrent(data);
@@ -585,25 +588,17 @@
     }
 
     function start() {
-        state.database = SeeWeb.databaseFromPath(PATH);
         bind();
-        SeeWeb.login({
-            database: state.database,
+        state.database = SeeWeb.page({
+            path: PATH,
             pageUrl: consoleUrl,
             message: showMessage,
-            done: function() {
-                showMessage('');
-                loadDesks();
-            },
+            load: loadDesks,
+            hide: hideConsole,
         });
-        if (!state.database) {
-            if (SeeWeb.chooseDatabase(consoleUrl)) {
-                showLogin();
-            }
-            return;
+        if (state.database) {
+            loadDesks();
         }
-        document.title = state.database + ' — ' + document.title;
-        loadDesks();
     }
 
     start();

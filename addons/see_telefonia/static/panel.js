@@ -32,10 +32,13 @@
 
     // Login ----------------------------------------------------------------
 
-    function showLogin() {
+    function hidePanel() {
         stop();
         show('panel', false);
-        SeeWeb.showLogin(state.database);
+    }
+
+    function showLogin() {
+        SeeWeb.loginForm({path: PATH, hide: hidePanel});
     }
 
     // Rendering ------------------------------------------------------------
@@ -110,7 +113,7 @@
     }
 
     function render(data) {
-        $('user').textContent = data.user;
+        SeeWeb.setUser(data.user, state.database);
         renderQueues(data.queues);
         renderAgents(data.agents, data.agent_totals);
         var time = new Date(data.time + 'Z');
@@ -169,24 +172,16 @@
     }
 
     function start() {
-        state.database = SeeWeb.databaseFromPath(PATH);
-        SeeWeb.login({
-            database: state.database,
+        state.database = SeeWeb.page({
+            path: PATH,
             pageUrl: panelUrl,
             message: showMessage,
-            done: function() {
-                showMessage('');
-                load();
-            },
+            load: load,
+            hide: hidePanel,
         });
-        if (!state.database) {
-            if (SeeWeb.chooseDatabase(panelUrl)) {
-                showLogin();
-            }
-            return;
+        if (state.database) {
+            load();
         }
-        document.title = state.database + ' — ' + document.title;
-        load();
     }
 
     start();

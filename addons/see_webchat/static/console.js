@@ -59,9 +59,12 @@
 
     // Login ------------------------------------------------------------
 
-    function showLogin() {
+    function hideWorkspace() {
         $('workspace').hidden = true;
-        SeeWeb.showLogin(state.database);
+    }
+
+    function showLogin() {
+        SeeWeb.loginForm({path: PATH, hide: hideWorkspace});
     }
 
     // State ------------------------------------------------------------
@@ -117,7 +120,7 @@
             state.full = false;
             fillStatic(data);
         }
-        $('user').textContent = data.user;
+        SeeWeb.setUser(data.user, state.database);
         state.queue = data.queue;
         // The list shows the oldest ones; the count is of all
         state.queueSize = data.queue_size !== undefined ?
@@ -493,20 +496,16 @@
         $('close-form').addEventListener('submit', close);
         setInterval(tick, 1000);
 
-        state.database = SeeWeb.databaseFromPath(PATH);
-        SeeWeb.login({
-            database: state.database,
+        state.database = SeeWeb.page({
+            path: PATH,
             pageUrl: consoleUrl,
             message: showAlert,
-            done: start,
+            load: start,
+            hide: hideWorkspace,
         });
-        if (!state.database) {
-            if (SeeWeb.chooseDatabase(consoleUrl)) {
-                showLogin();
-            }
-            return;
+        if (state.database) {
+            start();
         }
-        start();
     }
 
     init();
