@@ -30,10 +30,13 @@
         show('message', Boolean(text));
     }
 
-    function showLogin() {
+    function hideDashboard() {
         stop();
         show('dashboard', false);
-        SeeWeb.showLogin(state.database);
+    }
+
+    function showLogin() {
+        SeeWeb.loginForm({path: PATH, hide: hideDashboard});
     }
 
     // Formatting -----------------------------------------------------------
@@ -152,7 +155,7 @@
     }
 
     function render(data) {
-        $('user').textContent = data.user;
+        SeeWeb.setUser(data.user, state.database);
         var seen = {};
         var summary = [];
         data.sites.forEach(function(site) {
@@ -246,24 +249,16 @@
     }
 
     function start() {
-        state.database = SeeWeb.databaseFromPath(PATH);
-        SeeWeb.login({
-            database: state.database,
+        state.database = SeeWeb.page({
+            path: PATH,
             pageUrl: unitUrl,
             message: showMessage,
-            done: function() {
-                showMessage('');
-                load();
-            },
+            load: load,
+            hide: hideDashboard,
         });
-        if (!state.database) {
-            if (SeeWeb.chooseDatabase(unitUrl)) {
-                showLogin();
-            }
-            return;
+        if (state.database) {
+            load();
         }
-        document.title = state.database + ' — ' + document.title;
-        load();
     }
 
     start();
