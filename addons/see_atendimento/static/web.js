@@ -287,8 +287,72 @@
         showLogin(databaseFromPath(options.path));
     }
 
+    // Live data ------------------------------------------------------------
+
+    function refresher(options) {
+        /* Load the JSON of options.url() now and every few seconds (the
+           answer's refresh, else options.seconds, else 3): render(json) on
+           success; login() on 401; the server's message and no more
+           loads on 403; a retry, with #updated marked stale and a message,
+           on any other failure. Returns {load: ..., stop: ...}. */
+        var timer = null;
+        var seconds = options.seconds || 3;
+
+        function stop() {
+            if (timer) {
+                window.clearTimeout(timer);
+                timer = null;
+            }
+        }
+
+        function retry(text) {
+            if ($('updated')) {
+                $('updated').classList.add('stale');
+            }
+            options.message(text);
+            schedule();
+        }
+
+        function schedule() {
+            stop();
+            timer = window.setTimeout(load, seconds * 1000);
+        }
+
+        function load() {
+            request('GET', options.url()).then(function(response) {
+                if (response.status === 401) {
+                    stop();
+                    options.login();
+                    return;
+                }
+                if (response.status === 403) {
+                    stop();
+                    options.message((response.json && response.json.error &&
+                            response.json.error.message) ||
+                        'Acesso negado.');
+                    return;
+                }
+                if (response.status !== 200 || !response.json) {
+                    retry('Erro ao falar com o servidor (' +
+                        response.status + '); nova tentativa em instantes.');
+                    return;
+                }
+                options.message('');
+                seconds = response.json.refresh || seconds;
+                options.render(response.json);
+                schedule();
+            }, function() {
+                retry('Sem conexão com o servidor; nova tentativa em ' +
+                    'instantes.');
+            });
+        }
+
+        return {load: load, stop: stop};
+    }
+
     window.SeeWeb = {
         page: page,
+        refresher: refresher,
         loginForm: loginForm,
         setUser: setUser,
         logout: logout,

@@ -12,14 +12,11 @@
     var PATH = /^(.*)\/([^/]+)\/see_presencial\/unit\/?$/;
     var state = {
         database: null,
-        refresh: 3,
-        timer: null,
         summary: null,
     };
 
     var $ = SeeWeb.$;
     var show = SeeWeb.show;
-    var request = SeeWeb.request;
 
     function unitUrl(database) {
         return SeeWeb.databaseUrl(database, '/see_presencial/unit');
@@ -203,49 +200,21 @@
 
     // Refresh --------------------------------------------------------------
 
-    function stop() {
-        if (state.timer) {
-            window.clearTimeout(state.timer);
-            state.timer = null;
-        }
-    }
+    var live = SeeWeb.refresher({
+        url: function() {
+            return unitUrl(state.database) + '/data';
+        },
+        render: render,
+        login: showLogin,
+        message: showMessage,
+    });
 
-    function schedule() {
-        stop();
-        state.timer = window.setTimeout(load, state.refresh * 1000);
+    function stop() {
+        live.stop();
     }
 
     function load() {
-        request('GET', unitUrl(state.database) + '/data').then(
-            function(response) {
-                if (response.status === 401) {
-                    showLogin();
-                    return;
-                }
-                if (response.status === 403) {
-                    stop();
-                    showMessage((response.json && response.json.error &&
-                            response.json.error.message) ||
-                        'Acesso negado.');
-                    return;
-                }
-                if (response.status !== 200 || !response.json) {
-                    $('updated').classList.add('stale');
-                    showMessage('Erro ao falar com o servidor (' +
-                        response.status + '); nova tentativa em instantes.');
-                    schedule();
-                    return;
-                }
-                showMessage('');
-                state.refresh = response.json.refresh || state.refresh;
-                render(response.json);
-                schedule();
-            }, function() {
-                $('updated').classList.add('stale');
-                showMessage('Sem conexão com o servidor; nova tentativa em ' +
-                    'instantes.');
-                schedule();
-            });
+        live.load();
     }
 
     function start() {
