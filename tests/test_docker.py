@@ -213,12 +213,25 @@ class DockerfileTestCase(unittest.TestCase):
         self.assertIn('tryton-sao@8.0', runs)
         self.assertIn('--legacy-peer-deps', runs)
         workdir = self.instructions('WORKDIR')[-1]
-        copied = [a for a in self.instructions('COPY')
-            if a.startswith('--from=sao ')]
-        self.assertEqual(len(copied), 1)
-        target = PurePosixPath(workdir, copied[0].split()[-1])
+        copied = {a.split()[1]: PurePosixPath(workdir, a.split()[-1])
+            for a in self.instructions('COPY') if a.startswith('--from=sao ')}
         self.assertEqual(
-            str(target), self.production.get('web', 'root'))
+            str(copied['/opt/sao/node_modules/tryton-sao']),
+            self.production.get('web', 'root'))
+
+    def test_design_system(self):
+        """@govbr-ds/core is installed beside the web client, where the
+        citizens' pages find it (see_atendimento.web.govbr_root)"""
+        sao = self.stages[0]
+        runs = ' '.join(a for i, a in sao if i == 'RUN')
+        self.assertIn('@govbr-ds/core@', runs)
+        workdir = self.instructions('WORKDIR')[-1]
+        copied = {a.split()[1]: PurePosixPath(workdir, a.split()[-1])
+            for a in self.instructions('COPY') if a.startswith('--from=sao ')}
+        web_root = PurePosixPath(self.production.get('web', 'root'))
+        self.assertEqual(
+            copied['/opt/sao/node_modules/@govbr-ds/core/dist'],
+            web_root.parent / '@govbr-ds' / 'core' / 'dist')
 
     def test_exposes_port(self):
         "The image exposes the port production.conf listens on"

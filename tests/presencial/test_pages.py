@@ -478,7 +478,7 @@ def clear_queue():
             ('site', '=', FIXTURE['site']), ('state', '=', 'waiting')])
     if waiting:
         Ticket._proxy.cancel_with_reason([t.id for t in waiting],
-            "Fila limpa pelo teste", agent.context)
+            "Fila limpa pelo teste", {})
 
 
 class SiteDayThreeWindowsTestCase(unittest.TestCase):
