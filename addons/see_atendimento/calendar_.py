@@ -5,7 +5,9 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import holidays as holidays_package
+from sql.functions import AtTimeZone, Extract
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import DeactivableMixin, ModelSQL, ModelView, fields
 from trytond.modules.see_atendimento.integrity import ServerReadonly
@@ -16,6 +18,14 @@ from .exceptions import CalendarError
 
 # The module that held the calendars before see_atendimento
 FORMER_MODULE = 'see_sla'
+
+
+def local_hour(column, timezone):
+    """SQL expression of the hour of a UTC timestamp column in timezone
+    (a column or a name); on SQLite (the demo) the UTC hour"""
+    if backend.name == 'sqlite':
+        return Extract('HOUR', column)
+    return Extract('HOUR', AtTimeZone(AtTimeZone(column, 'UTC'), timezone))
 
 
 def claim_model(model, module_name):

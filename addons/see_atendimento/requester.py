@@ -10,43 +10,35 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 
 from .exceptions import InvalidCPF, InvalidPhone
-from .party import (
-    format_cpf, format_phone, normalize_cpf, normalize_phone, phone_region)
+from .party import normalize_cpf, normalize_phone, phone_region
 from .protocol import OPEN_STATES
+from .shown import ShownIdentityMixin, shown_field, shown_value
 
 _STATES = {
     'readonly': ~Eval('state').in_(list(OPEN_STATES)),
     }
 
 
-class Protocol(metaclass=PoolMeta):
+class Protocol(ShownIdentityMixin, metaclass=PoolMeta):
     __name__ = 'see.protocol'
+    _shown_kinds = {'requester_phone': 'phone', 'requester_cpf': 'cpf'}
 
-    requester_phone_shown = fields.Function(
-        fields.Char("Requester Phone", states=_STATES,
-            help="Shown as (81) 98765-4321; stored in international "
-            "format (E.164)."),
-        'get_requester_shown', setter='set_requester_shown',
-        searcher='search_requester_shown')
-    requester_cpf_shown = fields.Function(
-        fields.Char("Requester CPF", states=_STATES,
-            help="Shown as 529.982.247-25; stored as its 11 digits."),
-        'get_requester_shown', setter='set_requester_shown',
-        searcher='search_requester_shown')
+    requester_phone_shown = shown_field(
+        "Requester Phone", 'phone', states=_STATES, editable=True)
+    requester_cpf_shown = shown_field(
+        "Requester CPF", 'cpf', states=_STATES, editable=True)
 
     @classmethod
     def default_requester_phone_shown(cls):
         # The form shows this field: the default of the stored one (the
         # caller of the screen pop) is shown through it
         default = getattr(cls, 'default_requester_phone', None)
-        phone = default() if default else None
-        return format_phone(phone, phone_region()) if phone else None
+        return shown_value('phone', default() if default else None)
 
     @classmethod
     def default_requester_cpf_shown(cls):
         default = getattr(cls, 'default_requester_cpf', None)
-        cpf = default() if default else None
-        return format_cpf(cpf) if cpf else None
+        return shown_value('cpf', default() if default else None)
 
     @fields.depends('requester')
     def on_change_requester(self):
@@ -58,80 +50,27 @@ class Protocol(metaclass=PoolMeta):
             if mechanism.type in {'phone', 'mobile'}:
                 self.requester_phone = (
                     mechanism.value_compact or mechanism.value)
-                self.requester_phone_shown = self._shown_phone()
+                self.requester_phone_shown = self.shown('requester_phone')
                 break
         for identifier in self.requester.identifiers:
             if identifier.type == 'br_cpf':
                 self.requester_cpf = identifier.code
-                self.requester_cpf_shown = self._shown_cpf()
+                self.requester_cpf_shown = self.shown('requester_cpf')
                 break
-
-    def _shown_phone(self):
-        return (format_phone(self.requester_phone, phone_region())
-            if self.requester_phone else None)
-
-    def _shown_cpf(self):
-        return format_cpf(self.requester_cpf) if self.requester_cpf else None
-
-    @classmethod
-    def get_requester_shown(cls, protocols, names):
-        result = {n: {} for n in names}
-        for protocol in protocols:
-            if 'requester_phone_shown' in result:
-                result['requester_phone_shown'][protocol.id] = (
-                    protocol._shown_phone())
-            if 'requester_cpf_shown' in result:
-                result['requester_cpf_shown'][protocol.id] = (
-                    protocol._shown_cpf())
-        return result
-
-    @classmethod
-    def set_requester_shown(cls, protocols, name, value):
-        # preprocess_values already wrote what was typed to the stored
-        # field; what reaches here is the default create adds (none)
-        pass
-
-    @classmethod
-    def preprocess_values(cls, mode, values):
-        """What is typed in a shown field is written to its stored field,
-        in the same write, normalized and checked as any value of it; a
-        client that sends both (proteus sends every field it has) names the
-        stored one, which wins unless empty"""
-        values = values.copy()
-        for field in ['requester_phone', 'requester_cpf']:
-            shown = field + '_shown'
-            if shown in values:
-                value = values.pop(shown)
-                if not values.get(field):
-                    values[field] = value
-        return super().preprocess_values(mode, values)
-
-    @classmethod
-    def search_requester_shown(cls, name, clause):
-        "Search the stored field, with what is typed as it is stored"
-        field = name[:-len('_shown')]
-        _, operator, value, *rest = clause
-        if isinstance(value, str):
-            typed = value.strip('%')
-            stored = (normalize_phone(typed, phone_region())
-                if field == 'requester_phone' else normalize_cpf(typed))
-            if stored:
-                value = value.replace(typed, stored)
-        return [(field, operator, value, *rest)]
 
     @fields.depends('requester_phone_shown')
     def on_change_requester_phone_shown(self):
         self.requester_phone = self.requester_phone_shown
         self.on_change_requester_phone()
         if normalize_phone(self.requester_phone, phone_region()):
-            self.requester_phone_shown = self._shown_phone()
+            self.requester_phone_shown = self.shown('requester_phone')
 
     @fields.depends('requester_cpf_shown')
     def on_change_requester_cpf_shown(self):
         self.requester_cpf = self.requester_cpf_shown
         self.on_change_requester_cpf()
         if normalize_cpf(self.requester_cpf):
-            self.requester_cpf_shown = self._shown_cpf()
+            self.requester_cpf_shown = self.shown('requester_cpf')
 
     @fields.depends('requester_phone')
     def on_change_requester_phone(self):

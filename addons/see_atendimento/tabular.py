@@ -12,6 +12,8 @@ import csv
 import io
 from decimal import Decimal
 
+from trytond.pool import Pool
+
 
 def number_text(value, digits=2):
     "Format a number the Brazilian way: 1.234,56"
@@ -137,3 +139,15 @@ def render_pdf(document):
         story.append(Table(table, repeatRows=1, style=style))
     doc.build(story)
     return output.getvalue()
+
+
+def report_action(report, data):
+    """The ir.action.report a report runs for: the one the client names in
+    data, else the first of the report's name (a call from the API)"""
+    ActionReport = Pool().get('ir.action.report')
+    if data.get('action_id') is not None:
+        return ActionReport(data['action_id'])
+    action, = ActionReport.search([
+            ('report_name', '=', report.__name__),
+            ], limit=1)
+    return action

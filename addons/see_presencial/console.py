@@ -110,13 +110,6 @@ def console_database_page(request, database_name):
     return static_response(STATIC, 'console.html', PAGE_HEADERS)
 
 
-@app.route('/see_presencial/console/static/<path:filename>', methods={'GET'})
-def console_static(request, filename):
-    "Script and style of the console"
-    return static_response(
-        STATIC, filename, {'X-Content-Type-Options': 'nosniff'})
-
-
 # Data --------------------------------------------------------------------
 
 def _seconds(delta):
@@ -132,7 +125,7 @@ def _protocol(protocol, database):
         'state': protocol.state,
         'state_name': protocol.state_string,
         'requester_name': protocol.requester_name,
-        'requester_cpf': protocol.requester_cpf,
+        'requester_cpf': protocol.requester_cpf_shown,
         'classification': (protocol.classification.id
             if protocol.classification else None),
         'answer': protocol.answer,

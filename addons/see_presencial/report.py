@@ -16,14 +16,14 @@ from sql.conditionals import Case
 
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
+from trytond.modules.see_atendimento.calendar_ import local_hour
 from trytond.modules.see_atendimento.tabular import (
-    render_csv, render_pdf, render_xlsx)
+    render_csv, render_pdf, render_xlsx, report_action)
 from trytond.pool import Pool
 from trytond.report import Report
 from trytond.transaction import Transaction
 
-from .statistics import (
-    average, local_hour, segments_query, steps_query, tickets_with)
+from .statistics import average, segments_query, steps_query, tickets_with
 
 GROUPINGS = [
     ('site', "Site"),
@@ -252,15 +252,8 @@ class StatisticsReport(Report):
     @classmethod
     def execute(cls, ids, data):
         pool = Pool()
-        ActionReport = pool.get('ir.action.report')
         Statistics = pool.get('see.ticket.statistics')
-        action_id = data.get('action_id')
-        if action_id is None:
-            action, = ActionReport.search([
-                    ('report_name', '=', cls.__name__),
-                    ], limit=1)
-        else:
-            action = ActionReport(action_id)
+        action = report_action(cls, data)
         cls.check_access(action, 'see.ticket.statistics', [])
         context = {k: data[k] for k in [
                 'from_date', 'to_date', 'site', 'grouping'] if k in data}

@@ -43,7 +43,7 @@ one ticket, from its steps.
 from sql import Literal, Null, Window
 from sql.aggregate import Count, Sum
 from sql.conditionals import Case
-from sql.functions import AtTimeZone, Extract, Function, Lag, Lead
+from sql.functions import Extract, Function, Lag, Lead
 
 from trytond import backend
 from trytond.model import fields
@@ -85,14 +85,6 @@ def seconds_between(start, end):
     if backend.name == 'sqlite':
         return (_JulianDay(end) - _JulianDay(start)) * 86400
     return Extract('EPOCH', end - start)
-
-
-def local_hour(column, timezone):
-    """SQL expression of the hour of a UTC timestamp column in timezone
-    (a column or a name); on SQLite (the demo) the UTC hour"""
-    if backend.name == 'sqlite':
-        return Extract('HOUR', column)
-    return Extract('HOUR', AtTimeZone(AtTimeZone(column, 'UTC'), timezone))
 
 
 def steps_query(where=None):

@@ -8,6 +8,8 @@ from trytond.model import (
     Index, ModelSQL, ModelView, Unique, Workflow, fields)
 from trytond.modules.see_atendimento.integrity import ServerReadonly
 from trytond.modules.see_atendimento.party import normalize_cpf
+from trytond.modules.see_atendimento.shown import (
+    ShownIdentityMixin, shown_field)
 from trytond.modules.see_atendimento.protocol import (
     ENDED_STATES, OPEN_STATES)
 from trytond.pool import Pool, PoolMeta
@@ -32,7 +34,8 @@ STATES = [
 AT_DESK_STATES = {'called', 'attending'}
 
 
-class Ticket(ServerReadonly, Workflow, ModelSQL, ModelView):
+class Ticket(
+        ServerReadonly, ShownIdentityMixin, Workflow, ModelSQL, ModelView):
     """A queue ticket (senha) of a service site
 
     Only the workflow writes the number, the queue fields and the steps'
@@ -60,6 +63,9 @@ class Ticket(ServerReadonly, Workflow, ModelSQL, ModelView):
         states=_waiting, help="Leave empty for a normal ticket.")
     requester_name = fields.Char("Name", states=_waiting)
     requester_cpf = fields.Char("CPF", states=_waiting)
+    _shown_kinds = {'requester_cpf': 'cpf'}
+    requester_cpf_shown = shown_field(
+        "CPF", 'cpf', states=_waiting, editable=True)
     scheduled_time = fields.DateTime(
         "Scheduled Time", states=_waiting,
         help="The time of the citizen's appointment: from then on the "
@@ -207,6 +213,13 @@ class Ticket(ServerReadonly, Workflow, ModelSQL, ModelView):
         if cpf:
             self.requester_cpf = cpf
 
+    @fields.depends('requester_cpf_shown')
+    def on_change_requester_cpf_shown(self):
+        self.requester_cpf = self.requester_cpf_shown
+        self.on_change_requester_cpf()
+        if normalize_cpf(self.requester_cpf):
+            self.requester_cpf_shown = self.shown('requester_cpf')
+
     # Issue ---------------------------------------------------------------
 
     @classmethod
@@ -250,7 +263,9 @@ class Ticket(ServerReadonly, Workflow, ModelSQL, ModelView):
     @classmethod
     def validate_fields(cls, tickets, field_names):
         super().validate_fields(tickets, field_names)
-        if not field_names or 'requester_cpf' in field_names:
+        # The form writes the CPF through its shown field
+        if not field_names or field_names & {
+                'requester_cpf', 'requester_cpf_shown'}:
             for ticket in tickets:
                 if (ticket.requester_cpf
                         and not normalize_cpf(ticket.requester_cpf)):

@@ -47,13 +47,6 @@ def unit_database_page(request, database_name):
     return static_response(STATIC, 'unit.html', PAGE_HEADERS)
 
 
-@app.route('/see_presencial/unit/static/<path:filename>', methods={'GET'})
-def unit_static(request, filename):
-    "Script and style of the dashboard"
-    return static_response(
-        STATIC, filename, {'X-Content-Type-Options': 'nosniff'})
-
-
 def _seconds(value):
     return None if value is None else int(round(value))
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from trytond.i18n import gettext
 from trytond.modules.see_atendimento.tabular import number_text as _number
+from trytond.modules.see_atendimento.tabular import report_action
 from trytond.pool import Pool
 from trytond.report import Report
 
@@ -265,15 +266,8 @@ class MeasurementReport(Report):
     @classmethod
     def execute(cls, ids, data):
         pool = Pool()
-        ActionReport = pool.get('ir.action.report')
         Measurement = pool.get('see.sla.measurement')
-        action_id = data.get('action_id')
-        if action_id is None:
-            action, = ActionReport.search([
-                    ('report_name', '=', cls.__name__),
-                    ], limit=1)
-        else:
-            action = ActionReport(action_id)
+        action = report_action(cls, data)
         ids = list(map(int, ids))
         cls.check_access(action, action.model or data.get('model'), ids)
         measurement = Measurement(ids[0])

@@ -15,6 +15,8 @@ from trytond import backend, config
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.modules.see_atendimento.integrity import ServerReadonly
+from trytond.modules.see_atendimento.shown import (
+    ShownIdentityMixin, shown_field)
 from trytond.pool import Pool
 from trytond.pyson import Eval, PYSONEncoder
 from trytond.tools import safe_join
@@ -67,7 +69,7 @@ def in_group(*xml_ids):
     return any(ModelData.get_id(*x.split('.', 1)) in groups for x in xml_ids)
 
 
-class Call(ServerReadonly, ModelSQL, ModelView):
+class Call(ServerReadonly, ShownIdentityMixin, ModelSQL, ModelView):
     """A call seen on the PBX
 
     Everything measured (dates, seconds, disposition, caller, agent, queue)
@@ -93,6 +95,8 @@ class Call(ServerReadonly, ModelSQL, ModelView):
     caller = fields.Char(
         "Caller", readonly=True,
         help="The external party's number, in E.164 when valid.")
+    _shown_kinds = {'caller': 'phone'}
+    caller_shown = shown_field("Caller", 'phone')
     caller_name = fields.Char("Caller Name", readonly=True)
     dialled = fields.Char("Dialled Number", readonly=True)
     trunk = fields.Char("Trunk", readonly=True)

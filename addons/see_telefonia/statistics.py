@@ -10,6 +10,7 @@ from sql.conditionals import Case, Coalesce
 from sql.functions import Extract
 
 from trytond.model import ModelSQL, ModelView, fields
+from trytond.modules.see_atendimento.calendar_ import local_hour
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -72,44 +73,54 @@ class CallStatistics(ModelSQL, ModelView):
         Call = pool.get('see.call')
         call = Call.__table__()
         context = Transaction().context
-        today = dt.date.today()
+        Server = pool.get('see.ami.server')
+        # The days and hours of the agency, as its panel and measurement
+        zone = Server.agency_zone()
+        today = dt.datetime.now(zone).date()
         from_date = context.get('from_date') or today.replace(day=1)
         to_date = context.get('to_date') or today
-        start = dt.datetime.combine(from_date, dt.time())
-        end = dt.datetime.combine(to_date + dt.timedelta(days=1), dt.time())
-        answered = call.disposition.in_(list(ANSWERED))
-        abandoned = call.disposition.in_(list(ABANDONED))
-        wait = Coalesce(call.wait_seconds, 0)
+        start = to_utc(dt.datetime.combine(from_date, dt.time()), zone)
+        end = to_utc(dt.datetime.combine(
+                to_date + dt.timedelta(days=1), dt.time()), zone)
+        # The hour in a subquery: grouped by in the same query, the zone
+        # would be a second parameter PostgreSQL does not see as the same
+        calls = call.select(
+            call.id, call.queue, call.agent, call.trunk, call.disposition,
+            call.queue_date, call.wait_seconds, call.talk_seconds,
+            call.protocol, call.ivr_seconds, call.create_date,
+            local_hour(call.arrival_date, zone.key).as_('hour'),
+            where=(call.arrival_date >= start) & (call.arrival_date < end)
+            & (call.direction == 'inbound'))
+        answered = calls.disposition.in_(list(ANSWERED))
+        abandoned = calls.disposition.in_(list(ABANDONED))
+        wait = Coalesce(calls.wait_seconds, 0)
 
         def count(condition):
             return Sum(Case((condition, 1), else_=0))
-        hour = Extract('HOUR', call.arrival_date)
-        return call.select(
-            Min(call.id).as_('id'),
-            call.queue, call.agent, call.trunk,
-            hour.as_('hour'),
-            Count(call.id).as_('received'),
+        return calls.select(
+            Min(calls.id).as_('id'),
+            calls.queue, calls.agent, calls.trunk,
+            calls.hour,
+            Count(calls.id).as_('received'),
             count(answered).as_('answered'),
-            count(answered & (call.queue_date != Null) & (wait <= 60)
+            count(answered & (calls.queue_date != Null) & (wait <= 60)
                 ).as_('answered_60'),
             count(abandoned).as_('abandoned'),
             count(abandoned & (wait > 60)).as_('abandoned_60'),
             count(abandoned & (wait < 5)).as_('abandoned_short'),
             count(answered).as_('human'),
-            count(answered & (call.protocol != Null)).as_('registered'),
-            Avg(Case((answered, call.talk_seconds))).as_('tma'),
-            count(answered & (call.talk_seconds > 270)).as_('tma_over'),
-            Avg(call.ivr_seconds).as_('ivr_average'),
-            count(call.ivr_seconds > 60).as_('ivr_over'),
-            Avg(Case((call.queue_date != Null, call.wait_seconds))
+            count(answered & (calls.protocol != Null)).as_('registered'),
+            Avg(Case((answered, calls.talk_seconds))).as_('tma'),
+            count(answered & (calls.talk_seconds > 270)).as_('tma_over'),
+            Avg(calls.ivr_seconds).as_('ivr_average'),
+            count(calls.ivr_seconds > 60).as_('ivr_over'),
+            Avg(Case((calls.queue_date != Null, calls.wait_seconds))
                 ).as_('wait_average'),
             Literal(0).as_('create_uid'),
-            Min(call.create_date).as_('create_date'),
+            Min(calls.create_date).as_('create_date'),
             cls.write_uid.sql_cast(Null).as_('write_uid'),
             cls.write_date.sql_cast(Null).as_('write_date'),
-            where=(call.arrival_date >= start) & (call.arrival_date < end)
-            & (call.direction == 'inbound'),
-            group_by=[call.queue, call.agent, call.trunk, hour])
+            group_by=[calls.queue, calls.agent, calls.trunk, calls.hour])
 
 
 class QueuePanel(ModelSQL, ModelView):

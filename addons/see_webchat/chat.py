@@ -27,6 +27,8 @@ from trytond.model import (
     Index, ModelSQL, ModelView, Unique, Workflow, fields)
 from trytond.model.exceptions import AccessError
 from trytond.modules.see_atendimento.integrity import ServerReadonly
+from trytond.modules.see_atendimento.shown import (
+    ShownIdentityMixin, shown_field)
 from trytond.modules.see_atendimento.protocol import StepWorkflow
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
@@ -82,7 +84,9 @@ class Cron(metaclass=PoolMeta):
                 ])
 
 
-class Session(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
+class Session(
+        ServerReadonly, ShownIdentityMixin, StepWorkflow, ModelSQL,
+        ModelView):
     """A conversation moves only through its transitions (`activate`,
     `conclude`, `close`, `abandon`), run by the chat: the citizen's routes,
     the agent's console and the scheduled tasks. Every field is read-only
@@ -107,6 +111,9 @@ class Session(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
     requester_phone = fields.Char("Requester Phone", readonly=True,
         required=True)
     requester_cpf = fields.Char("Requester CPF", readonly=True)
+    _shown_kinds = {'requester_phone': 'phone', 'requester_cpf': 'cpf'}
+    requester_phone_shown = shown_field("Requester Phone", 'phone')
+    requester_cpf_shown = shown_field("Requester CPF", 'cpf')
     consent_date = fields.DateTime(
         "Privacy Notice Accepted", readonly=True, required=True,
         help="When the citizen accepted the LGPD notice.")

@@ -546,7 +546,7 @@ def _agent_snapshot(pool, user_id, after, loaded, full, fixed,
             ('state', 'in', ['active', 'survey']),
             ], order=[('accept_date', 'ASC')])
     mine_ids = [s.id for s in mine]
-    mine = Session.read(mine_ids, ['requester_name', 'requester_phone',
+    mine = Session.read(mine_ids, ['requester_name', 'requester_phone_shown',
             'service', 'service.rec_name', 'state', 'protocol.number',
             'protocol.survey_score'])
     new = [i for i in mine_ids if i not in loaded]
@@ -567,7 +567,8 @@ def _agent_snapshot(pool, user_id, after, loaded, full, fixed,
                     'id': s['id'],
                     'number': protocol(s, 'number'),
                     'requester_name': s['requester_name'],
-                    'requester_phone': s['requester_phone'],
+                    # As people read it; stored in E.164
+                    'requester_phone': s['requester_phone_shown'],
                     'service': s['service.']['rec_name'],
                     'service_id': s['service'],
                     'state': s['state'],

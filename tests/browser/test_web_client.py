@@ -383,6 +383,8 @@ class MeasurementTestCase(WebClientMixin, BrowserTestCase):
                         'end_date': start + dt.timedelta(minutes=6),
                         }], {})
 
+        cls.callers = cls.import_calls(admin)
+
         gestor = server.proteus('contract_manager')
         Party = gestor.get('party.party')
         Contract = gestor.get('see.contract')
@@ -401,6 +403,119 @@ class MeasurementTestCase(WebClientMixin, BrowserTestCase):
         measurement.save()
         measurement.click('compute')
         cls.item, = measurement.items
+
+    @staticmethod
+    def import_calls(admin):
+        """Calls of 10/03/2025 imported from the PBX's queue_log by the
+        supervisor: two answered, none registered as a protocol, one
+        abandoned; return the callers answered (IAR's denominator)"""
+        admin.get('see.ami.server')(name="PABX do navegador",
+            host='10.0.0.9', user='see', secret='s3cr3t').save()
+        arrival = 1741615200  # 10/03/2025 14:00 UTC
+        lines = []
+        for n, (wait, talk) in enumerate([(20, 100), (90, 60), (70, None)]):
+            at = arrival + 600 * n
+            uniqueid = f'{at}.{n}'
+            lines.append(f'{at}|{uniqueid}|matricula|NONE|ENTERQUEUE||'
+                f'813333000{n}|1')
+            if talk:
+                lines += [f'{at + wait}|{uniqueid}|matricula|PJSIP/1001|'
+                    f'CONNECT|{wait}|{uniqueid}1|1',
+                    f'{at + wait + talk}|{uniqueid}|matricula|PJSIP/1001|'
+                    f'COMPLETECALLER|{wait}|{talk}|1']
+            else:
+                lines.append(f'{at + wait}|{uniqueid}|matricula|NONE|'
+                    f'ABANDON|1|1|{wait}')
+        wizard = server.proteus('supervisor').wizard(
+            'see.call.import_queue_log')
+        wizard.form.file = '\n'.join(lines).encode('utf-8')
+        wizard.form.filename = 'queue_log'
+        wizard.execute('import_')
+        return {'(81) 3333-0000', '(81) 3333-0001'}
+
+    def open_measurement(self, role):
+        """Log in as role, open the measured month's form and return the
+        row of IAR in its indicators"""
+        from selenium.common.exceptions import (
+            ElementNotInteractableException, StaleElementReferenceException)
+        ActionChains, By, _, _, _ = _selenium()
+        sao_login(self.driver, server, role)
+        self.open_menu("Atendimento", "Contrato e ANS", "Medições")
+
+        def iar_row(driver):
+            # In the current tab: the user's home action may have opened
+            # another measurement's form in a tab of its own
+            for cell in driver.find_elements(By.CSS_SELECTOR,
+                    ".tab-pane.active[role='tabpanel'] .treeview td"):
+                if cell.is_displayed() and cell.text == 'IAR':
+                    return cell.find_element(By.XPATH, './ancestor::tr[1]')
+            # A double click while the list is drawn again is lost: again
+            try:
+                month = self.visible('.treeview tbody .column-date')
+                if month:
+                    ActionChains(driver).double_click(month).perform()
+            except (StaleElementReferenceException,
+                    ElementNotInteractableException):
+                # Drawn again, or not laid out yet, under load: again
+                pass
+            return False
+        return self.wait().until(iar_row,
+            "the measurement's form does not list IAR")
+
+    def click_row_button(self, row, name):
+        "Click the button name of a list's row: the first click selects it"
+        _, By, _, _, _ = _selenium()
+        button = row.find_element(By.CSS_SELECTOR, f'button[name="{name}"]')
+        self.driver.execute_script(
+            "arguments[0].scrollIntoView({block: 'center', "
+            "inline: 'center'});", button)
+        self.wait().until(lambda d: button.is_displayed()
+            and button.is_enabled(), "the row's button is not shown")
+        if 'selected' not in row.get_attribute('class'):
+            button.click()
+            self.wait().until(
+                lambda d: 'selected' in row.get_attribute('class'),
+                "the row is not selected")
+        button.click()
+
+    def test_indicator_drill_down(self):
+        "Contrato e ANS › Medições: the calls behind IAR's figures"
+        _, By, _, _, _ = _selenium()
+        row = self.open_measurement('contract_manager')
+        tabs = len(self.driver.find_elements(By.CSS_SELECTOR,
+                '#tablist > li > a'))
+        self.click_row_button(row, 'open_denominator')
+        # A new tab lists the answered calls, and only those
+        self.wait().until(lambda d: self.listed_callers() == self.callers,
+            "the tab does not list the answered calls")
+        # No answered call became a protocol: the numerator's tab opens
+        # (it failed on a field calls do not have) and lists none
+        self.driver.find_elements(By.CSS_SELECTOR,
+            '#tablist > li > a')[tabs - 1].click()
+        row = self.open_measurement_row()
+        self.click_row_button(row, 'open_numerator')
+        self.wait().until(lambda d: len(d.find_elements(By.CSS_SELECTOR,
+                    '#tablist > li > a')) == tabs + 2,
+            "the numerator's tab does not open")
+        self.assertEqual(self.listed_callers(), set())
+        self.assertEqual(self.javascript_errors(), [])
+
+    def open_measurement_row(self):
+        "The row of IAR in the current tab's measurement"
+        _, By, _, _, _ = _selenium()
+        return self.wait().until(lambda d: next((cell.find_element(
+                        By.XPATH, './ancestor::tr[1]')
+                    for cell in d.find_elements(By.CSS_SELECTOR,
+                        ".tab-pane.active[role='tabpanel'] .treeview td")
+                    if cell.is_displayed() and cell.text == 'IAR'), False),
+            "the measurement's IAR line is not shown")
+
+    def listed_callers(self):
+        "The formatted callers of the current tab's list of calls"
+        return {cell.text for cell in self.driver.find_elements(
+                'css selector',
+                ".tab-pane.active[role='tabpanel'] .treeview td")
+            if cell.is_displayed() and cell.text.startswith('(81) 3333')}
 
     def test_billable_drill_down(self):
         "Contrato e ANS › Medições: the billable attendances of an item"

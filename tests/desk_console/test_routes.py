@@ -213,7 +213,7 @@ class UnitDashboardRoutesTestCase(unittest.TestCase):
                 self.assertNotIn('unsafe-inline', csp)
                 self.assertIn('Painel da unidade', response.read().decode())
         with urllib.request.urlopen(
-                server.url + 'see_presencial/unit/static/unit.js') as response:
+                server.url + 'see_presencial/static/unit.js') as response:
             self.assertIn('see_presencial/unit', response.read().decode())
         self.assertEqual(unit_client(None).call('GET', '/data')[0], 401)
 

@@ -155,8 +155,17 @@ class WebchatBrowserTestCase(unittest.TestCase):
         citizen, agent = self.citizen, self.agent
         self.start_chat("Maria da Silva", "81998765432", "529.982.247-25")
         self.citizen_says("Quais documentos levo para a matrícula?")
+        # The attach button speaks Portuguese: the browser's own "Choose
+        # File" of the file input is not shown, the page's label is
+        self.assertEqual(self.visible(citizen, '.file-label').text,
+            "Anexar arquivo")
+        self.assertLessEqual(citizen.execute_script(
+                "return document.getElementById('file')"
+                ".getBoundingClientRect().width;"), 1)
         number = self.accept("Maria da Silva")
         self.text_in(agent, '#messages', 'Quais documentos')
+        # The phone as people read it, not as stored (E.164)
+        self.text_in(agent, '#session-info', '(81) 99876-5432')
 
         # The agent answers with a KB article and a reply
         agent.find_element(By.CSS_SELECTOR, '#kb-box summary').click()

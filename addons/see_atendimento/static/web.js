@@ -289,6 +289,16 @@
 
     // Live data ------------------------------------------------------------
 
+    function markUpdated(time, label) {
+        /* #updated says when the data shown was read: time is the
+           server's UTC time (ISO 8601 without zone), shown in local time */
+        var updated = $('updated');
+        updated.textContent = (label || 'Atualizado às') + ' ' +
+            new Date(time + 'Z').toLocaleTimeString('pt-BR');
+        updated.dataset.time = time;
+        updated.classList.remove('stale');
+    }
+
     function refresher(options) {
         /* Load the JSON of options.url() now and every few seconds (the
            answer's refresh, else options.seconds, else 3): render(json) on
@@ -353,6 +363,7 @@
     window.SeeWeb = {
         page: page,
         refresher: refresher,
+        markUpdated: markUpdated,
         loginForm: loginForm,
         setUser: setUser,
         logout: logout,

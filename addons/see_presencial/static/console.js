@@ -364,11 +364,7 @@
         renderQueue(data);
         renderSuspended(data);
         renderChoices(data);
-        var time = new Date(data.time + 'Z');
-        $('updated').textContent = 'Atualizado às ' +
-            time.toLocaleTimeString('pt-BR');
-        $('updated').dataset.time = data.time;
-        $('updated').classList.remove('stale');
+        SeeWeb.markUpdated(data.time);
         show('workspace', true);
     }
 

@@ -190,11 +190,7 @@
             $('summary').textContent = text;
         }
         show('no-sites', !data.sites.length);
-        var time = new Date(data.time + 'Z');
-        $('updated').textContent = 'Dados de ' +
-            time.toLocaleTimeString('pt-BR');
-        $('updated').classList.remove('stale');
-        $('updated').dataset.time = data.time;
+        SeeWeb.markUpdated(data.time, 'Dados de');
         show('dashboard', true);
     }
 

@@ -340,9 +340,17 @@ class SeePresencialTestCase(ModuleTestCase):
                     'requester_name': "Maria",
                     'requester_cpf': '529.982.247-25'}])
         self.assertEqual(ticket.requester_cpf, '52998224725')
+        self.assertEqual(ticket.requester_cpf_shown, '529.982.247-25')
         with self.assertRaises(TicketValidationError):
             Ticket.create([{'site': site.id, 'service': enrolment.id,
                         'requester_cpf': '529.982.247-24'}])
+        # Typed in the form's field, stored as digits
+        Ticket.write([ticket], {'requester_cpf_shown': '111.444.777-35'})
+        self.assertEqual(ticket.requester_cpf, '11144477735')
+        self.assertEqual(Ticket.search(
+                [('requester_cpf_shown', '=', '111.444.777-35')]), [ticket])
+        with self.assertRaises(TicketValidationError):
+            Ticket.write([ticket], {'requester_cpf_shown': '111.444.777-36'})
 
     @with_transaction()
     def test_service_offered(self):

@@ -113,11 +113,7 @@
         SeeWeb.setUser(data.user, state.database);
         renderQueues(data.queues);
         renderAgents(data.agents, data.agent_totals);
-        var time = new Date(data.time + 'Z');
-        $('updated').textContent = 'Atualizado às ' +
-            time.toLocaleTimeString('pt-BR');
-        $('updated').classList.remove('stale');
-        $('updated').dataset.time = data.time;
+        SeeWeb.markUpdated(data.time);
         show('panel', true);
     }
 

@@ -214,6 +214,35 @@ class SeeTelefoniaTestCase(ModuleTestCase):
         self.assertEqual((panel.received, panel.abandoned), (1, 1))
 
     @with_transaction()
+    def test_statistics_agency_hours(self):
+        "The statistics' days and hours are the agency's, not UTC's"
+        pool = Pool()
+        Call = pool.get('see.call')
+        Queue = pool.get('see.telephony.queue')
+        Statistics = pool.get('see.call.statistics')
+        server = self._server()
+        queue, = Queue.create([{'server': server.id, 'name': 'matricula'}])
+        minute = dt.timedelta(minutes=1)
+        # 22:30 of 30/11 in Recife is 01:30 of 01/12 in UTC
+        Call.create([{
+                    'server': server.id, 'linkedid': linkedid,
+                    'direction': 'inbound', 'queue': queue.id,
+                    'queue_name': 'matricula', 'arrival_date': at,
+                    'queue_date': at, 'hangup_date': at + minute,
+                    'disposition': 'abandoned',
+                    } for linkedid, at in [
+                    ('late', dt.datetime(2025, 12, 1, 1, 30)),
+                    ('morning', dt.datetime(2025, 11, 30, 11, 0)),
+                    ('next day', dt.datetime(2025, 12, 1, 11, 0))]])
+        november = dt.date(2025, 11, 30)
+        with Transaction().set_context(
+                from_date=november, to_date=november):
+            rows = Statistics.search([], order=[('hour', 'ASC')])
+        expected = [8, 22] if backend.name == 'postgresql' else [1, 11]
+        self.assertEqual([(r.hour, r.received) for r in rows],
+            [(h, 1) for h in expected])
+
+    @with_transaction()
     def test_call_history(self):
         "Each version of a call the connector stores is in its history"
         pool = Pool()

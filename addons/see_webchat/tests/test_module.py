@@ -102,6 +102,10 @@ class SeeWebchatTestCase(ModuleTestCase):
         session, token = self._open(service, cpf='529.982.247-25')
         self.assertEqual(session.requester_phone, '+5581998765432')
         self.assertEqual(session.requester_cpf, '52998224725')
+        # The forms and the console show them as people read them
+        self.assertEqual(
+            (session.requester_phone_shown, session.requester_cpf_shown),
+            ('(81) 99876-5432', '529.982.247-25'))
         self.assertNotIn(token, session.token_hash)
         self.assertGreaterEqual(len(token), 40)
         # Welcome and service: two interactions already
