@@ -10,6 +10,7 @@ from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, Workflow, fields)
 from trytond.modules.see_atendimento.integrity import ServerReadonly
 from trytond.pool import Pool
+from trytond.transaction import Transaction, without_check_access
 
 from . import events as ami_events
 from .exceptions import TelephonyError
@@ -100,7 +101,20 @@ class Server(ServerReadonly, DeactivableMixin, ModelSQL, ModelView):
             ('authenticating', "Authenticating"),
             ('ready', "Ready"),
             ], "Connection", readonly=True)
+    status_string = status.translated('status')
     status_date = fields.DateTime("Connection Since", readonly=True)
+    heartbeat_date = fields.DateTime(
+        "Connector Seen", readonly=True,
+        help="The last report of the AMI connector (every few seconds): "
+        "the health check fails when it is older than "
+        "[see_telefonia] heartbeat_timeout seconds.")
+    last_event_date = fields.DateTime(
+        "Last Event", readonly=True,
+        help="When the connector last received events from the PBX.")
+    spool_bytes = fields.Integer(
+        "Spooled Bytes", readonly=True,
+        help="Events the connector keeps on its disk until the database "
+        "takes them.")
     incident = fields.Many2One(
         'see.platform.incident', "Open Incident", readonly=True,
         ondelete='SET NULL')
@@ -217,7 +231,10 @@ class Server(ServerReadonly, DeactivableMixin, ModelSQL, ModelView):
         "The zone of the first active server (the default without one)"
         pool = Pool()
         Calendar = pool.get('see.sla.calendar')
-        servers = cls.search([], order=[('id', 'ASC')], limit=1)
+        # The zone is no secret: the users of the figures who may not read
+        # the PBX's settings (the contract manager) need it too
+        with without_check_access():
+            servers = cls.search([], order=[('id', 'ASC')], limit=1)
         if servers:
             return servers[0].zone
         return ZoneInfo(Calendar.default_timezone())
@@ -322,6 +339,21 @@ class Server(ServerReadonly, DeactivableMixin, ModelSQL, ModelView):
                 values['incident'] = incident.id
         if values:
             cls.write([server], values)
+
+    @classmethod
+    def heartbeat(cls, server_id, spool_bytes, last_event=None):
+        """The connector is alive: its spool and last event (called by it
+        every few seconds, so written in place, without a version in the
+        history, which keeps the changes of the settings)"""
+        table = cls.__table__()
+        columns = [table.heartbeat_date, table.spool_bytes]
+        values = [dt.datetime.now(), spool_bytes]
+        if last_event:
+            columns.append(table.last_event_date)
+            values.append(last_event)
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.update(columns, values,
+                where=table.id == server_id))
 
     def in_service_hours(self, start, end):
         if not self.calendar:

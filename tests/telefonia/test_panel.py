@@ -6,8 +6,11 @@
 The calls come from the AMI simulator through the real see-ami-connector
 process into PostgreSQL; the page, opened from the web client's menu with
 its session, must show them by itself, without being reloaded."""
+import json
 import time
 import unittest
+import urllib.error
+import urllib.request
 
 from tests.ami.process import ConnectorProcess
 from trytond.modules.see_telefonia.connector.simulator import (
@@ -16,7 +19,14 @@ from tests.browser.chrome import TIMEOUT, BrowserTestCase, sao_login
 from tests.server import TrytonServer
 
 MODULES = ['see_atendimento', 'see_sla', 'see_telefonia']
-server = TrytonServer(modules=MODULES)
+HEALTH_TOKEN = 'sonda-do-pabx-1234'
+server = TrytonServer(modules=MODULES, config={
+        # The cron is another test's (tests/test_monitoring.py)
+        'see_atendimento': {'health_token': HEALTH_TOKEN,
+            'health_cron_grace': str(10 ** 8)},
+        # The connector reports every 5 s
+        'see_telefonia': {'heartbeat_timeout': '12'},
+        })
 pbx = AMISimulator(version=20)
 connector = ConnectorProcess(server, '--batch-wait', '0.05',
     prefix='see-panel-spool-')
@@ -176,3 +186,51 @@ class PanelTestCase(BrowserTestCase):
         self.assertFalse(self.driver.find_element(
                 By.ID, 'panel').is_displayed())
         self.assertTrue(self.text('#message'))
+
+
+class ProbeTestCase(unittest.TestCase):
+    """The health endpoint follows the AMI connector (after the panel's
+    tests: it stops the connector)"""
+
+    def health(self):
+        request = urllib.request.Request(
+            f'{server.url}{server.database}/see/health',
+            headers={'Authorization': f'Bearer {HEALTH_TOKEN}'})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                status, body = response.status, response.read()
+        except urllib.error.HTTPError as error:
+            status, body = error.code, error.read()
+        checks = {c['name']: c for c in json.loads(body)['checks']}
+        return status, checks['ami']
+
+    def wait_health(self, status, timeout=40):
+        "The (status, ami check) once the endpoint answers status"
+        deadline = time.monotonic() + timeout
+        while True:
+            answer = self.health()
+            if answer[0] == status or time.monotonic() > deadline:
+                return answer
+            time.sleep(0.5)
+
+    def test_connector_stops_and_comes_back(self):
+        "Connector stopped: 503 naming it; started again: 200"
+        status, ami = self.wait_health(200)
+        self.assertEqual(status, 200, ami)
+        pabx, = ami['servers']
+        self.assertEqual((pabx['server'], pabx['status'], pabx['spool_bytes']),
+            ('PABX', 'ready', 0))
+        self.assertLessEqual(pabx['seen_seconds_ago'], 12)
+
+        connector.stop()
+        try:
+            status, ami = self.wait_health(503)
+            self.assertEqual(status, 503)
+            self.assertFalse(ami['ok'])
+            self.assertIn('PABX', ami['message'])
+            self.assertIn('see-ami-connector', ami['message'])
+        finally:
+            connector.start()
+            self.assertTrue(pbx.wait_ready(timeout=60))
+        status, ami = self.wait_health(200)
+        self.assertEqual(status, 200, ami)

@@ -137,6 +137,11 @@ class Spool:
     def pending(self):
         return bool(self) or os.path.exists(self.path + '.replay')
 
+    def size(self):
+        "Bytes waiting in the spool and its replay"
+        paths = [self.path, self.path + '.replay']
+        return sum(os.path.getsize(p) for p in paths if os.path.exists(p))
+
 
 def spool_path(spool_dir, server_id):
     return os.path.join(spool_dir, 'spool-%s.jsonl' % server_id)
@@ -165,6 +170,7 @@ class Writer:
         self.down_since = None
         self.state = None
         self.written = 0
+        self.last_event = None
         self._last_try = 0
         self._last_status = 0
         self.spool_after = spool_after
@@ -246,6 +252,7 @@ class Writer:
     def flush(self, events):
         if not events:
             return
+        self.last_event = dt.datetime.now()
         if self.db_up and not self.spool.pending():
             try:
                 self._write(events)
@@ -295,9 +302,14 @@ class Writer:
         if self.down_since is not None:
             down = dt.datetime.now() - dt.timedelta(
                 seconds=time.monotonic() - self.down_since)
+
+        def report(pool):
+            Server = pool.get('see.ami.server')
+            Server.set_status(self.server['id'], self.state, down)
+            Server.heartbeat(
+                self.server['id'], self.spool.size(), self.last_event)
         try:
-            self._call(lambda pool, s, d: pool.get('see.ami.server')
-                .set_status(self.server['id'], s, d), self.state, down)
+            self._call(report)
         except Exception as error:
             self._down(error)
 
