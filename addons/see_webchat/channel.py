@@ -1,0 +1,716 @@
+# This file is part of the Central de Atendimento SEE project.
+# The COPYRIGHT file at the top level of this repository contains
+# the full copyright notices and license terms.
+"""Channels of the chat: the web widget and the messaging apps.
+
+Every channel feeds the same `see.chat.session`: the queue, the agent's
+console, the close, the quality question, the transcript and see_sla's
+measurement do not know where a conversation came from. A channel is an
+adapter with three duties:
+
+- inbound: turn what the provider posts into `Inbound` events (a text, a
+  file, a status update of a message sent, something not understood);
+- outbound: send a message of the attendance to the citizen
+  (`send(address, Outbound)`, returning the provider's message id);
+- status: record on the message how far it got (sent, delivered, read).
+
+The widget is the adapter with nothing to send: its page reads the messages
+by long polling (routes.py). The apps (whatsapp.py, telegram.py) are
+accounts configured as data; their citizen identifies in the conversation
+(`see.chat.channel.contact`) as the widget's form asks: the LGPD notice
+accepted, the name, the phone, the CPF (optional) and the service.
+
+Sending never happens inside the request that posts a message: the message
+is marked queued and a task of Tryton's queue (`ir.queue`) sends it after
+the commit, with a short timeout; a failure leaves it queued with the time
+of its next attempt (exponential backoff), retried by a scheduled task,
+and failed after MAX_ATTEMPTS, visible to the supervisor on the message.
+"""
+import dataclasses
+import datetime as dt
+import logging
+import secrets
+
+from trytond import backend
+from trytond.exceptions import UserError
+from trytond.i18n import gettext
+from trytond.model import Index, ModelSQL, ModelView, Unique, fields
+from trytond.modules.see_atendimento.integrity import ServerReadonly
+from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction, without_check_access
+
+from .exceptions import ChatError
+
+logger = logging.getLogger(__name__)
+
+APP_CHANNELS = {
+    'whatsapp': 'see.chat.channel.whatsapp',
+    'telegram': 'see.chat.channel.telegram',
+    }
+CHANNELS = [
+    ('widget', "Web Widget"),
+    ('whatsapp', "WhatsApp"),
+    ('telegram', "Telegram"),
+    ]
+DELIVERY_STATES = [
+    (None, ""),
+    ('queued', "Queued"),
+    ('held', "Held (Window Closed)"),
+    ('sent', "Sent"),
+    ('delivered', "Delivered"),
+    ('read', "Read"),
+    ('failed', "Failed"),
+    ]
+# A status update never moves a message back
+DELIVERY_RANK = {'queued': 0, 'held': 0, 'sent': 1, 'delivered': 2,
+    'read': 3, 'failed': 4}
+MAX_ATTEMPTS = 6
+SEND_TIMEOUT = 5
+# Words a citizen may answer to skip the CPF
+SKIP_WORDS = {'pular', 'nao', 'não', 'n', '-', '0'}
+YES_WORDS = {'sim', 's', 'aceito', 'yes', 'accept', 'ok'}
+
+
+@dataclasses.dataclass
+class Inbound:
+    """What an adapter makes of an event posted by its provider
+
+    kind: 'text', 'media', 'choice' (an answer to a list or a button),
+    'status' (of a message sent) or 'unsupported'."""
+    kind: str
+    external_id: str
+    address: str = ''
+    name: str = ''
+    text: str = ''
+    # media: the provider's reference, read by adapter.fetch_media
+    media: dict = None
+    status: str = ''
+    date: dt.datetime = None
+
+
+@dataclasses.dataclass
+class Outbound:
+    "A message to the citizen as an adapter sends it"
+    text: str
+    # [(id, title)] offered as buttons or a list
+    choices: list = None
+    template: str = None
+
+
+class WidgetAdapter:
+    """The web widget: its page posts JSON to routes.py and reads the
+    messages by long polling, so nothing is sent from here"""
+    channel = 'widget'
+
+    def send(self, address, outbound):
+        return None
+
+
+class Cron(metaclass=PoolMeta):
+    __name__ = 'ir.cron'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.method.selection.append(
+            ('see.chat.session|retry_deliveries',
+                "Send Again the Chat Messages Not Yet Delivered"))
+
+
+def invalidate(model_name, ids):
+    "Forget the cached values of records changed in SQL"
+    transaction = Transaction()
+    transaction.counter += 1
+    for cache in transaction.cache.values():
+        if model_name in cache:
+            for id_ in ids:
+                cache[model_name].pop(id_, None)
+
+
+def backoff(attempts):
+    "Wait before the next attempt after attempts failed ones"
+    return dt.timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+class Session(metaclass=PoolMeta):
+    __name__ = 'see.chat.session'
+
+    channel = fields.Selection(CHANNELS, "Channel", readonly=True,
+        required=True, sort=False)
+    channel_account = fields.Reference("Channel Account",
+        selection=[
+            (None, ''),
+            ('see.chat.channel.whatsapp', "WhatsApp"),
+            ('see.chat.channel.telegram', "Telegram"),
+            ], readonly=True)
+    channel_address = fields.Char("Channel Address", readonly=True,
+        help="The citizen in the app: the phone number for WhatsApp, "
+        "the chat for Telegram.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.add(
+            Index(t, (t.channel_address, Index.Equality()),
+                (t.state, Index.Equality(cardinality='low'))))
+
+    @classmethod
+    def default_channel(cls):
+        return 'widget'
+
+    @classmethod
+    def open_in_app(cls, contact):
+        "Start the conversation of the contact who identified in an app"
+        Contact = Pool().get('see.chat.channel.contact')
+        session, _ = cls.open({
+                'name': contact.name,
+                'phone': contact.phone,
+                'cpf': contact.cpf,
+                'service': contact.service.id if contact.service else None,
+                'consent': True,
+                }, address=f'{contact.channel}:{contact.address}')
+        # The app's conversation is reached by the provider's webhook, not
+        # by a token: the one of open() is never given out
+        with without_check_access():
+            cls.write([session], {
+                    'channel': contact.channel,
+                    'channel_account': str(contact.account),
+                    'channel_address': contact.address,
+                    'consent_date': contact.consent_date,
+                    })
+            Contact.write([contact], {'session': session.id})
+        # The welcome was posted before the conversation knew its channel
+        Message = Pool().get('see.chat.message')
+        table = Message.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.update([table.delivery_state], ['queued'],
+                where=(table.session == session.id)
+                & (table.author_type != 'citizen'), returning=[table.id]))
+        invalidate(Message.__name__, [r[0] for r in cursor])
+        session = cls(session.id)
+        cls.deliver_pending([session])
+        return session
+
+    def adapter(self):
+        if self.channel == 'widget' or not self.channel_account:
+            return WidgetAdapter()
+        return self.channel_account
+
+    @classmethod
+    def deliver_pending(cls, sessions):
+        "Queue the sending of the messages waiting in the sessions"
+        pending = [s.id for s in sessions if s.channel != 'widget']
+        if pending:
+            # Run as the chat, whoever posted the message
+            with Transaction().set_user(0):
+                cls.__queue__.deliver(pending)
+
+    @classmethod
+    def deliver(cls, sessions):
+        """Send the queued messages of the sessions in their order; a
+        failure stops the session's sending until its next attempt
+        (a task of the queue)"""
+        now = dt.datetime.now()
+        with without_check_access():
+            for session in cls.browse([int(s) for s in sessions]):
+                if session.channel != 'widget':
+                    cls._deliver_session(session, now)
+
+    @classmethod
+    def _deliver_session(cls, session, now):
+        Message = Pool().get('see.chat.message')
+        table = Message.__table__()
+        cursor = Transaction().connection.cursor()
+        query = table.select(table.id,
+            where=(table.session == session.id)
+            & (table.delivery_state == 'queued'),
+            order_by=[table.id.asc])
+        sql, params = tuple(query)
+        if backend.name == 'postgresql':
+            # Another worker sending the same messages skips them
+            sql += ' FOR UPDATE SKIP LOCKED'
+        cursor.execute(sql, params)
+        ids = [r[0] for r in cursor]
+        adapter = session.adapter()
+        for message in Message.browse(ids):
+            if message.delivery_next and message.delivery_next > now:
+                # A message waits for its next attempt: so do those after
+                break
+            try:
+                if adapter.window_closed(session):
+                    cls._hold(session, message, adapter)
+                    continue
+                external_id = adapter.send(
+                    session.channel_address, message.outbound())
+            except Exception as error:
+                # The provider is down or refused: retried later, and the
+                # next messages wait so that the order is kept
+                logger.info("sending message %s failed", message.id,
+                    exc_info=True)
+                Message.delivery_failed(message, error)
+                adapter.record_result(error)
+                break
+            Message.set_delivery(message, 'sent', external_id)
+            adapter.record_result(None)
+
+    @classmethod
+    def _hold(cls, session, message, adapter):
+        """The app's window to answer freely is closed: the approved
+        template asks the citizen to come back, the message waits"""
+        Message = Pool().get('see.chat.message')
+        Message.set_delivery(message, 'held')
+        if not session.held_template_sent(message):
+            adapter.send(session.channel_address, Outbound(
+                    text='', template=adapter.reopen_template))
+
+    def held_template_sent(self, message):
+        "Whether a message held before this one already sent the template"
+        Message = Pool().get('see.chat.message')
+        return bool(Message.search([
+                    ('session', '=', self.id),
+                    ('delivery_state', '=', 'held'),
+                    ('id', '!=', message.id),
+                    ], limit=1))
+
+    @classmethod
+    def release_held(cls, session):
+        "The citizen wrote again: send what waited for the window"
+        Message = Pool().get('see.chat.message')
+        table = Message.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.update([table.delivery_state],
+                ['queued'], where=(table.session == session.id)
+                & (table.delivery_state == 'held'),
+                returning=[table.id]))
+        invalidate(Message.__name__, [r[0] for r in cursor])
+
+    @classmethod
+    def retry_deliveries(cls):
+        "Queue again the messages whose next attempt is due (scheduled)"
+        Message = Pool().get('see.chat.message')
+        with without_check_access():
+            messages = Message.search([
+                    ('delivery_state', '=', 'queued'),
+                    ('delivery_next', '<=', dt.datetime.now()),
+                    ])
+            cls.deliver_pending(list({m.session for m in messages}))
+
+
+class Message(metaclass=PoolMeta):
+    __name__ = 'see.chat.message'
+
+    external_id = fields.Char("External Identifier", readonly=True,
+        help="The message's identifier at the app's provider.")
+    delivery_state = fields.Selection(DELIVERY_STATES, "Delivery",
+        readonly=True, sort=False)
+    delivery_date = fields.DateTime("Delivery Updated", readonly=True)
+    delivery_attempts = fields.Integer("Delivery Attempts", readonly=True)
+    delivery_next = fields.DateTime("Next Delivery Attempt", readonly=True)
+    delivery_error = fields.Char("Delivery Error", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.update({
+                Index(t, (t.external_id, Index.Equality())),
+                Index(t, (t.delivery_state, Index.Equality(
+                            cardinality='low')),
+                    where=t.delivery_state.in_(['queued', 'held'])),
+                })
+
+    @classmethod
+    def post(cls, session, author_type, kind, text, **kwargs):
+        message = super().post(session, author_type, kind, text, **kwargs)
+        if session.channel != 'widget' and author_type != 'citizen':
+            cls.set_delivery(message, 'queued')
+            Pool().get('see.chat.session').deliver_pending([session])
+        return message
+
+    def outbound(self):
+        "What the adapter sends of this message"
+        if self.kind == 'quality':
+            # The scale of the quality question, best first
+            return Outbound(self.text, choices=[
+                    (f'score:{n}', str(n)) for n in range(10, -1, -1)])
+        return Outbound(self.text or '')
+
+    # The delivery is written by the sending and the provider's status
+    # updates only, in SQL: the transcript is read-only for every user
+
+    @classmethod
+    def _update(cls, message_ids, **values):
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        values['delivery_date'] = dt.datetime.now()
+        columns = [getattr(table, n) for n in values]
+        cursor.execute(*table.update(columns, list(values.values()),
+                where=table.id.in_(message_ids)))
+        invalidate(cls.__name__, message_ids)
+
+    @classmethod
+    def set_delivery(cls, message, state, external_id=None):
+        values = {'delivery_state': state}
+        if external_id:
+            values['external_id'] = external_id
+        if state == 'sent':
+            values['delivery_error'] = None
+            values['delivery_next'] = None
+        cls._update([message.id], **values)
+
+    @classmethod
+    def delivery_failed(cls, message, error):
+        attempts = (message.delivery_attempts or 0) + 1
+        values = {
+            'delivery_attempts': attempts,
+            'delivery_error': str(error)[:200],
+            }
+        if attempts >= MAX_ATTEMPTS:
+            values['delivery_state'] = 'failed'
+        else:
+            values['delivery_next'] = dt.datetime.now() + backoff(attempts)
+        cls._update([message.id], **values)
+
+    @classmethod
+    def update_status(cls, external_id, status):
+        "The provider's status of the message sent as external_id"
+        if status not in DELIVERY_RANK:
+            return
+        before = [s for s, r in DELIVERY_RANK.items()
+            if r < DELIVERY_RANK[status]]
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        # In one statement: a status arriving late never moves it back
+        cursor.execute(*table.update(
+                [table.delivery_state, table.delivery_date],
+                [status, dt.datetime.now()],
+                where=(table.external_id == external_id)
+                & table.delivery_state.in_(before),
+                returning=[table.id]))
+        invalidate(cls.__name__, [r[0] for r in cursor])
+
+
+class InboundEvent(ServerReadonly, ModelSQL, ModelView):
+    """Every event a provider posted, once: a retry of the provider (same
+    identifier) is recognised and ignored, and what the chat could not
+    use is kept as received"""
+    __string__ = "Chat Channel Event"
+    __name__ = 'see.chat.channel.event'
+
+    channel = fields.Selection(CHANNELS, "Channel", readonly=True,
+        required=True)
+    external_id = fields.Char("External Identifier", readonly=True,
+        required=True)
+    date = fields.DateTime("Received", readonly=True, required=True)
+    kind = fields.Char("Kind", readonly=True)
+    payload = fields.Text("Payload", readonly=True)
+    message = fields.Many2One('see.chat.message', "Message", readonly=True,
+        ondelete='RESTRICT')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints = [
+            ('external_id_unique', Unique(t, t.channel, t.external_id),
+                'see_webchat.msg_event_unique'),
+            ]
+        cls._order = [('date', 'DESC'), ('id', 'DESC')]
+
+    @classmethod
+    def seen(cls, channel, external_id):
+        return bool(cls.search([
+                    ('channel', '=', channel),
+                    ('external_id', '=', external_id),
+                    ], limit=1))
+
+    @classmethod
+    def record(cls, channel, event, payload, message=None):
+        with without_check_access():
+            cls.create([{
+                        'channel': channel,
+                        'external_id': event.external_id,
+                        'date': dt.datetime.now(),
+                        'kind': event.kind,
+                        'payload': payload,
+                        'message': message.id if message else None,
+                        }])
+
+
+class Contact(ServerReadonly, ModelSQL, ModelView):
+    """A citizen of an app: the identification asked in the conversation
+    before it enters the queue, and the last conversation"""
+    __string__ = "Chat Channel Contact"
+    __name__ = 'see.chat.channel.contact'
+    _rec_name = 'address'
+
+    channel = fields.Selection(CHANNELS, "Channel", readonly=True,
+        required=True)
+    account = fields.Reference("Account", selection=[
+            ('see.chat.channel.whatsapp', "WhatsApp"),
+            ('see.chat.channel.telegram', "Telegram"),
+            ], readonly=True, required=True)
+    address = fields.Char("Address", readonly=True, required=True)
+    step = fields.Selection([
+            ('consent', "Privacy Notice"),
+            ('name', "Name"),
+            ('phone', "Phone"),
+            ('cpf', "CPF"),
+            ('service', "Service"),
+            ('done', "Identified"),
+            ], "Step", readonly=True, required=True)
+    name = fields.Char("Name", readonly=True)
+    phone = fields.Char("Phone", readonly=True)
+    cpf = fields.Char("CPF", readonly=True)
+    service = fields.Many2One('see.service', "Service", readonly=True,
+        ondelete='RESTRICT')
+    consent_date = fields.DateTime("Privacy Notice Accepted", readonly=True)
+    last_inbound = fields.DateTime("Last Message Received", readonly=True)
+    session = fields.Many2One('see.chat.session', "Conversation",
+        readonly=True, ondelete='RESTRICT')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints = [
+            ('address_unique', Unique(t, t.account, t.address),
+                'see_webchat.msg_contact_unique'),
+            ]
+
+    @classmethod
+    def default_step(cls):
+        return 'consent'
+
+    @classmethod
+    def of(cls, account, address, phone=None):
+        "The contact of address in account, created at its first message"
+        contacts = cls.search([
+                ('account', '=', str(account)),
+                ('address', '=', address),
+                ], limit=1)
+        if contacts:
+            return contacts[0]
+        contact, = cls.create([{
+                    'channel': account.channel,
+                    'account': str(account),
+                    'address': address,
+                    'phone': phone,
+                    }])
+        return contact
+
+    def open_session(self):
+        "The conversation the contact is in, if not over"
+        Session = Pool().get('see.chat.session')
+        if self.session and self.session.state in {
+                'waiting', 'active', 'survey'}:
+            return Session(self.session.id)
+
+    def reply(self, text, choices=None):
+        "A prompt of the identification, sent after the commit"
+        with Transaction().set_user(0):
+            self.account.__class__.__queue__.send_prompt(
+                [self.account.id], self.address, text,
+                [list(c) for c in choices or []])
+
+    def identify(self, event):
+        """The next step of the identification with the citizen's answer;
+        open the conversation when complete"""
+        pool = Pool()
+        Service = pool.get('see.service')
+        from trytond.modules.see_atendimento.party import (
+            normalize_cpf, normalize_phone)
+        text = ' '.join((event.text or '').split())
+        answer = text.lower()
+        values = {}
+        step = self.step
+        if step == 'done' or not self.consent_date and step != 'consent':
+            step = 'consent'
+            values.update({'name': None, 'cpf': None, 'service': None})
+        if step == 'consent':
+            if answer in YES_WORDS or event.external_id and (
+                    event.kind == 'choice' and answer == 'consent:yes'):
+                values.update({
+                        'consent_date': dt.datetime.now(),
+                        'step': 'name'})
+                self.reply(gettext('see_webchat.msg_app_ask_name'))
+            else:
+                values.update({'consent_date': None, 'step': 'consent'})
+                self.reply(gettext('see_webchat.msg_app_notice'),
+                    choices=[('consent:yes', gettext(
+                                'see_webchat.msg_app_accept'))])
+        elif step == 'name':
+            if not text or len(text) > 200:
+                self.reply(gettext('see_webchat.msg_app_ask_name'))
+            else:
+                values.update({'name': text,
+                        'step': 'cpf' if self.phone else 'phone'})
+                self.reply(gettext('see_webchat.msg_app_ask_cpf')
+                    if self.phone else
+                    gettext('see_webchat.msg_app_ask_phone'))
+        elif step == 'phone':
+            phone = normalize_phone(text[:40], 'BR') if text else None
+            if not phone:
+                self.reply(gettext('see_webchat.msg_app_ask_phone'))
+            else:
+                values.update({'phone': phone, 'step': 'cpf'})
+                self.reply(gettext('see_webchat.msg_app_ask_cpf'))
+        elif step == 'cpf':
+            cpf = None if answer in SKIP_WORDS else normalize_cpf(text[:20])
+            if answer not in SKIP_WORDS and not cpf:
+                self.reply(gettext('see_webchat.msg_app_cpf_invalid'))
+            else:
+                values.update({'cpf': cpf, 'step': 'service'})
+                self._ask_service()
+        elif step == 'service':
+            services = Service.search([], order=[('name', 'ASC')])
+            chosen = None
+            # 'service:N' from a list, 'N. Service' from a keyboard, 'N'
+            number = answer.removeprefix('service:').split('.')[0].strip()
+            if number.isdecimal() and 0 < int(number) <= len(services):
+                chosen = services[int(number) - 1]
+            if not chosen:
+                self._ask_service()
+            else:
+                values.update({'service': chosen.id, 'step': 'done'})
+        if values:
+            self.write([self], values)
+        if values.get('step') == 'done':
+            try:
+                Pool().get('see.chat.session').open_in_app(self)
+            except UserError as error:
+                self.write([self], {'step': 'service'})
+                self.reply(error.message)
+
+    def _ask_service(self):
+        Service = Pool().get('see.service')
+        services = Service.search([], order=[('name', 'ASC')])
+        lines = [f'{i}. {s.rec_name}' for i, s in enumerate(services, 1)]
+        self.reply('\n'.join(
+                [gettext('see_webchat.msg_app_ask_service')] + lines),
+            choices=[(f'service:{i}', s.rec_name[:24])
+                for i, s in enumerate(services, 1)][:10])
+
+
+class Account(ServerReadonly, ModelSQL, ModelView):
+    """What the accounts of the apps share: the receiving of events, the
+    record of the last success and failure of the provider"""
+    active = fields.Boolean("Active")
+    name = fields.Char("Name", required=True)
+    api_url = fields.Char("API Address", required=True,
+        help="The provider's API; changed only to test against a local "
+        "server.")
+    reopen_template = None
+    last_success = fields.DateTime("Last Success", readonly=True)
+    last_error = fields.Char("Last Error", readonly=True)
+    last_error_date = fields.DateTime("Last Error Date", readonly=True)
+
+    @classmethod
+    def default_active(cls):
+        return True
+
+    def record_result(self, error):
+        "Keep the last success or failure of the provider (for health)"
+        table = self.__table__()
+        cursor = Transaction().connection.cursor()
+        now = dt.datetime.now()
+        if error is None:
+            cursor.execute(*table.update([table.last_success], [now],
+                    where=table.id == self.id))
+        else:
+            cursor.execute(*table.update(
+                    [table.last_error, table.last_error_date],
+                    [str(error)[:200], now], where=table.id == self.id))
+        invalidate(self.__name__, [self.id])
+
+    def window_closed(self, session):
+        return False
+
+    @classmethod
+    def send_prompt(cls, accounts, address, text, choices=None):
+        "Send a prompt of the identification (queued task)"
+        for account in accounts:
+            try:
+                account.send(address, Outbound(text, choices=[
+                            tuple(c) for c in choices or []] or None))
+            except Exception as error:
+                logger.info("sending a prompt failed", exc_info=True)
+                account.record_result(error)
+            else:
+                account.record_result(None)
+
+    def receive(self, events, payload):
+        """Handle the normalised events of one post of the provider;
+        return how many were new"""
+        pool = Pool()
+        Event = pool.get('see.chat.channel.event')
+        Message = pool.get('see.chat.message')
+        new = 0
+        for event in events:
+            if Event.seen(self.channel, event.external_id):
+                continue
+            new += 1
+            message = None
+            if event.kind == 'status':
+                Message.update_status(event.external_id.split('|')[0],
+                    event.status)
+            else:
+                message = self._receive_message(event)
+            Event.record(self.channel, event, payload, message)
+        return new
+
+    def _receive_message(self, event):
+        pool = Pool()
+        Contact = pool.get('see.chat.channel.contact')
+        Session = pool.get('see.chat.session')
+        Message = pool.get('see.chat.message')
+        contact = Contact.of(self, event.address,
+            phone=self.phone_of(event.address))
+        Contact.write([contact], {'last_inbound': dt.datetime.now()})
+        session = contact.open_session()
+        if not session:
+            if event.kind in {'text', 'choice'}:
+                contact.identify(event)
+                return None
+            contact.reply(gettext('see_webchat.msg_app_identify_first'))
+            return None
+        Session.release_held(session)
+        if session.state == 'survey':
+            score = (event.text or '').strip().removeprefix('score:')
+            try:
+                session.answer_survey(score)
+            except UserError as error:
+                Message.post(session, 'system', 'notice', error.message)
+            return None
+        attachment = None
+        text = event.text
+        if event.kind == 'media':
+            try:
+                attachment = Session.check_attachment_data(
+                    *self.fetch_media(event.media))
+            except ChatError as error:
+                # Refused as a widget's upload would be; the citizen is told
+                Message.post(session, 'system', 'notice', error.message)
+                return None
+        elif event.kind == 'unsupported':
+            Message.post(session, 'system', 'notice',
+                gettext('see_webchat.msg_app_unsupported'))
+            return None
+        try:
+            text = session.check_citizen_message(text, attachment)
+        except UserError as error:
+            Message.post(session, 'system', 'notice', error.message)
+            return None
+        message = Message.post(session, 'citizen', 'text', text,
+            attachment=attachment)
+        Session.deliver_pending([session])
+        return message
+
+    def phone_of(self, address):
+        "The phone of the citizen known from the address, if any"
+        return None
+
+    @staticmethod
+    def new_secret():
+        return secrets.token_urlsafe(24)
