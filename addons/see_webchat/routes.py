@@ -507,13 +507,14 @@ def _queue_snapshot(pool):
     if queue_size == QUEUE_SHOWN:
         queue_size = Session.search(waiting, count=True)
     queue = Session.read([s.id for s in queue],
-        ['requester_name', 'service.rec_name', 'start_date'])
+        ['requester_name', 'service.rec_name', 'start_date', 'channel'])
     return {
         'server_time': now.isoformat(),
         'queue_size': queue_size,
         'queue': [{
                 'id': s['id'],
                 'requester_name': s['requester_name'],
+                'channel': s['channel'],
                 'service': s['service.']['rec_name'],
                 'start_date': s['start_date'].isoformat(),
                 'wait': _age(s['start_date'], now),
@@ -548,6 +549,7 @@ def _agent_snapshot(pool, user_id, after, loaded, full, fixed,
     mine_ids = [s.id for s in mine]
     mine = Session.read(mine_ids, ['requester_name', 'requester_phone',
             'service', 'service.rec_name', 'state', 'protocol.number',
+            'channel',
             'protocol.survey_score'])
     new = [i for i in mine_ids if i not in loaded]
     # One cursor per conversation: ids are global, and a message of one
@@ -568,6 +570,7 @@ def _agent_snapshot(pool, user_id, after, loaded, full, fixed,
                     'number': protocol(s, 'number'),
                     'requester_name': s['requester_name'],
                     'requester_phone': s['requester_phone'],
+                    'channel': s['channel'],
                     'service': s['service.']['rec_name'],
                     'service_id': s['service'],
                     'state': s['state'],

@@ -242,3 +242,44 @@ def telegram_update(update_id, chat_id, text=None, document=None):
     if document:
         message['document'] = document
     return {'update_id': update_id, 'message': message}
+
+
+class WhatsAppCitizen:
+    """A citizen writing from WhatsApp: the webhooks Meta would post to the
+    server for wa_id, signed with the app secret"""
+
+    def __init__(self, webhook_url, app_secret, phone_number_id, wa_id):
+        self.url = webhook_url
+        self.secret = app_secret
+        self.phone_number_id = phone_number_id
+        self.wa_id = wa_id
+        self._ids = itertools.count(1)
+
+    def post(self, data, signature=None):
+        "Post data; return (status, text of the answer)"
+        import urllib.error
+        import urllib.request
+        body = json.dumps(data).encode('utf-8')
+        request = urllib.request.Request(self.url, data=body, method='POST',
+            headers={'Content-Type': 'application/json',
+                'X-Hub-Signature-256': (signature if signature is not None
+                    else sign(self.secret, body))})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def message(self, message):
+        return self.post(whatsapp_webhook(
+                self.phone_number_id, self.wa_id, message))
+
+    def new_id(self):
+        return f'wamid.{self.wa_id}.{next(self._ids)}'
+
+    def say(self, text):
+        return self.message(text_message(self.new_id(), text))
+
+    def choose(self, choice_id, kind='list_reply'):
+        return self.message(choice_message(self.new_id(), choice_id,
+                kind=kind))
