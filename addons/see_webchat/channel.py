@@ -275,7 +275,8 @@ class Session(metaclass=PoolMeta):
 
     @classmethod
     def release_held(cls, session):
-        "The citizen wrote again: send what waited for the window"
+        """The citizen wrote again: send what waited for the window;
+        return whether anything waited"""
         Message = Pool().get('see.chat.message')
         table = Message.__table__()
         cursor = Transaction().connection.cursor()
@@ -283,7 +284,9 @@ class Session(metaclass=PoolMeta):
                 ['queued'], where=(table.session == session.id)
                 & (table.delivery_state == 'held'),
                 returning=[table.id]))
-        invalidate(Message.__name__, [r[0] for r in cursor])
+        ids = [r[0] for r in cursor]
+        invalidate(Message.__name__, ids)
+        return bool(ids)
 
     @classmethod
     def retry_deliveries(cls):
@@ -675,7 +678,8 @@ class Account(ServerReadonly, ModelSQL, ModelView):
                 return None
             contact.reply(gettext('see_webchat.msg_app_identify_first'))
             return None
-        Session.release_held(session)
+        if Session.release_held(session):
+            Session.deliver_pending([session])
         if session.state == 'survey':
             score = (event.text or '').strip().removeprefix('score:')
             try:
@@ -702,10 +706,8 @@ class Account(ServerReadonly, ModelSQL, ModelView):
         except UserError as error:
             Message.post(session, 'system', 'notice', error.message)
             return None
-        message = Message.post(session, 'citizen', 'text', text,
+        return Message.post(session, 'citizen', 'text', text,
             attachment=attachment)
-        Session.deliver_pending([session])
-        return message
 
     def phone_of(self, address):
         "The phone of the citizen known from the address, if any"

@@ -24,6 +24,8 @@ class _Fake:
 
     def __init__(self):
         self.requests = []
+        # Called with each request recorded (the benchmark times them)
+        self.listeners = []
         self.media = {}
         self.fail_next = 0
         self.delay = 0
@@ -64,11 +66,13 @@ class _Fake:
                                 'code': 2}})
                 status, answer, type_ = fake.answer(
                     self.command, self.path, dict(self.headers), body)
+                record = {'method': self.command, 'path': self.path,
+                    'headers': dict(self.headers), 'body': body}
                 with fake.condition:
-                    fake.requests.append({
-                            'method': self.command, 'path': self.path,
-                            'headers': dict(self.headers), 'body': body})
+                    fake.requests.append(record)
                     fake.condition.notify_all()
+                for listener in fake.listeners:
+                    listener(record)
                 self._reply(status, answer, type_)
 
             do_GET = do_POST = _handle
