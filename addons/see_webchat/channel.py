@@ -608,6 +608,8 @@ class Account(ServerReadonly, ModelSQL, ModelView):
     last_success = fields.DateTime("Last Success", readonly=True)
     last_error = fields.Char("Last Error", readonly=True)
     last_error_date = fields.DateTime("Last Error Date", readonly=True)
+    failing = fields.Boolean("Failing", readonly=True,
+        help="The last call to the provider failed.")
 
     @classmethod
     def default_active(cls):
@@ -619,12 +621,14 @@ class Account(ServerReadonly, ModelSQL, ModelView):
         cursor = Transaction().connection.cursor()
         now = dt.datetime.now()
         if error is None:
-            cursor.execute(*table.update([table.last_success], [now],
+            cursor.execute(*table.update(
+                    [table.last_success, table.failing], [now, False],
                     where=table.id == self.id))
         else:
             cursor.execute(*table.update(
-                    [table.last_error, table.last_error_date],
-                    [str(error)[:200], now], where=table.id == self.id))
+                    [table.last_error, table.last_error_date, table.failing],
+                    [str(error)[:200], now, True],
+                    where=table.id == self.id))
         invalidate(self.__name__, [self.id])
 
     def window_closed(self, session):

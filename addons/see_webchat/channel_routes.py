@@ -95,3 +95,34 @@ def telegram_webhook(request, pool, account_id):
         logger.info("Telegram webhook %s: refused secret token", account_id)
         return _plain('forbidden', HTTPStatus.FORBIDDEN)
     return _receive(account, request.get_data())
+
+
+@app.route('/<database_name>/see_webchat/channels/health', methods={'GET'})
+@with_pool
+@with_transaction()
+def channels_health(request, pool):
+    """Each active app account's last success and failure with its
+    provider, and the messages not yet delivered: for monitoring, no
+    secret nor personal data (503 when an account's last call failed)"""
+    Message = pool.get('see.chat.message')
+    accounts = []
+    for model in ['see.chat.channel.whatsapp', 'see.chat.channel.telegram']:
+        for account in pool.get(model).search([]):
+            failing = bool(account.failing)
+            accounts.append({
+                    'channel': account.channel,
+                    'id': account.id,
+                    'last_success': (account.last_success.isoformat()
+                        if account.last_success else None),
+                    'last_error_date': (account.last_error_date.isoformat()
+                        if account.last_error_date else None),
+                    'ok': not failing,
+                    })
+    pending = {state: Message.search([('delivery_state', '=', state)],
+            count=True) for state in ['queued', 'held', 'failed']}
+    ok = all(a['ok'] for a in accounts)
+    return Response(json.dumps({'ok': ok, 'accounts': accounts,
+                'undelivered': pending}),
+        status=HTTPStatus.OK if ok else HTTPStatus.SERVICE_UNAVAILABLE,
+        content_type='application/json',
+        headers={'Cache-Control': 'no-store'})

@@ -169,6 +169,29 @@ class WhatsAppServerTestCase(unittest.TestCase):
         self.assertIn("Olá, Joana!", texts)
         self.assertEqual(texts[-1], '10')
 
+    def test_health(self):
+        "The health route tells whether each account reaches its provider"
+        citizen = self.citizen('5581990000003')
+        citizen.say("oi")
+        status, body = get(f'{server.url}{server.database}'
+            '/see_webchat/channels/health')
+        data = json.loads(body)
+        self.assertEqual(status, 200, data)
+        account, = [a for a in data['accounts']
+            if a['channel'] == 'whatsapp']
+        self.assertTrue(account['last_success'])
+        self.assertNotIn('app_secret', body)
+        self.fake.fail_next = 1
+        citizen.say("alô?")
+        status, body = get(f'{server.url}{server.database}'
+            '/see_webchat/channels/health')
+        self.assertEqual(status, 503, body)
+        self.assertFalse(json.loads(body)['ok'])
+        citizen.say("sim")
+        status, _ = get(f'{server.url}{server.database}'
+            '/see_webchat/channels/health')
+        self.assertEqual(status, 200)
+
 
 class TelegramServerTestCase(unittest.TestCase):
 
