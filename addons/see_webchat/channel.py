@@ -532,8 +532,8 @@ class Contact(ServerReadonly, ModelSQL, ModelView):
             step = 'consent'
             values.update({'name': None, 'cpf': None, 'service': None})
         if step == 'consent':
-            if answer in YES_WORDS or event.external_id and (
-                    event.kind == 'choice' and answer == 'consent:yes'):
+            # Typed, or the button of the notice
+            if answer in YES_WORDS or answer == 'consent:yes':
                 values.update({
                         'consent_date': dt.datetime.now(),
                         'step': 'name'})
