@@ -169,6 +169,13 @@ class WhatsAppTestCase(unittest.TestCase):
         fake_png = self.fake.add_media(b'MZ\x90\x00 not a png')
         self.say(account, message={'id': 'wamid.BAD', 'type': 'image',
                 'image': {'id': fake_png, 'mime_type': 'image/png'}})
+        # Larger than the widget allows: refused before it is downloaded
+        big = self.fake.add_media(PNG + b'\0' * (2 * 1024 * 1024))
+        self.say(account, message={'id': 'wamid.BIG', 'type': 'document',
+                'document': {'id': big, 'mime_type': 'image/png',
+                    'filename': 'grande.png'}})
+        self.assertFalse([r for r in self.fake.requests
+                if r['path'].endswith(f'/download/{big}')])
         self.say(account, message={'id': 'wamid.LOC', 'type': 'location',
                 'location': {'latitude': -8.05, 'longitude': -34.9}})
         self.assertEqual(Message.search([
@@ -177,7 +184,9 @@ class WhatsAppTestCase(unittest.TestCase):
         self.assertIn('-34.9', location.payload)
         notices = Message.search([
                 ('session', '=', session.id), ('kind', '=', 'notice')])
-        self.assertGreaterEqual(len(notices), 3)
+        self.assertGreaterEqual(len(notices), 4)
+        self.assertEqual(Event.search([
+                    ('external_id', '=', 'wamid.BIG')], count=True), 1)
 
         with Transaction().set_user(ana.id), \
                 Transaction().set_context(_check_access=True):
@@ -340,7 +349,7 @@ class TelegramTestCase(unittest.TestCase):
         Session = pool.get('see.chat.session')
         Message = pool.get('see.chat.message')
         Account = pool.get('see.chat.channel.telegram')
-        _catalog()
+        _, _, _, classifications = _catalog()
         ana = _user('ana', 'see_atendimento.group_agent')
         account, = Account.create([{'name': "Bot SEE-PE",
                     'api_url': self.fake.url, 'bot_token': self.fake.token}])
@@ -379,3 +388,15 @@ class TelegramTestCase(unittest.TestCase):
         count = Message.search([], count=True)
         post(account, telegram_update(10, chat, text="de novo"))
         self.assertEqual(Message.search([], count=True), count)
+        # The quality question as a keyboard, answered by its button
+        with Transaction().set_user(ana.id), \
+                Transaction().set_context(_check_access=True):
+            Session.agent_close([Session(session.id)],
+                classifications['PADRAO'].id)
+        run_tasks()
+        keyboard = self.fake.sent('sendMessage')[-1]['reply_markup']
+        self.assertEqual(len(keyboard['keyboard']), 11)
+        post(account, telegram_update(11, chat, text="8"))
+        session = Session(session.id)
+        self.assertEqual(session.state, 'closed')
+        self.assertEqual(session.protocol.survey_score, 8)
