@@ -95,6 +95,26 @@ class Outbound:
     # [(id, title)] offered as buttons or a list
     choices: list = None
     template: str = None
+    # (name, media type, bytes) of a file
+    attachment: tuple = None
+
+
+def multipart(fields_, file_field, attachment):
+    """The body and content type of a multipart/form-data post of fields_
+    and the file attachment (name, type, data) as file_field"""
+    boundary = secrets.token_hex(16)
+    lines = []
+    for name, value in fields_.items():
+        lines.append(f'--{boundary}\r\nContent-Disposition: form-data; '
+            f'name="{name}"\r\n\r\n{value}\r\n'.encode('utf-8'))
+    filename, type_, data = attachment
+    filename = filename.replace('"', '_').replace('\r', '_').replace(
+        '\n', '_')
+    lines.append(f'--{boundary}\r\nContent-Disposition: form-data; '
+        f'name="{file_field}"; filename="{filename}"\r\n'
+        f'Content-Type: {type_}\r\n\r\n'.encode('utf-8') + data + b'\r\n')
+    lines.append(f'--{boundary}--\r\n'.encode('ascii'))
+    return b''.join(lines), f'multipart/form-data; boundary={boundary}'
 
 
 class WidgetAdapter:
@@ -337,7 +357,11 @@ class Message(metaclass=PoolMeta):
             # The scale of the quality question, best first
             return Outbound(self.text, choices=[
                     (f'score:{n}', str(n)) for n in range(10, -1, -1)])
-        return Outbound(self.text or '')
+        attachment = None
+        if self.attachment_name:
+            attachment = (self.attachment_name, self.attachment_type,
+                self.attachment)
+        return Outbound(self.text or '', attachment=attachment)
 
     # The delivery is written by the sending and the provider's status
     # updates only, in SQL: the transcript is read-only for every user

@@ -16,7 +16,7 @@ from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.pool import Pool
 
-from .channel import SEND_TIMEOUT, Account, Inbound
+from .channel import SEND_TIMEOUT, Account, Inbound, multipart
 from .exceptions import AttachmentError
 
 BOT_URL = 'https://api.telegram.org'
@@ -76,14 +76,16 @@ class TelegramAccount(Account):
             event.media = media
         return [event]
 
-    def _call(self, method, payload=None, query=None):
+    def _call(self, method, payload=None, query=None, body=None,
+            content_type='application/json'):
         url = f"{self.api_url.rstrip('/')}/bot{self.bot_token}/{method}"
         if query:
             url += '?' + urllib.parse.urlencode(query)
-        body = json.dumps(payload).encode('utf-8') if payload else None
+        if payload:
+            body = json.dumps(payload).encode('utf-8')
         request = urllib.request.Request(url, data=body,
             method='POST' if body else 'GET',
-            headers={'Content-Type': 'application/json'})
+            headers={'Content-Type': content_type})
         with urllib.request.urlopen(request, timeout=SEND_TIMEOUT) as response:
             result = json.loads(response.read() or b'{}')
         if not result.get('ok'):
@@ -106,6 +108,15 @@ class TelegramAccount(Account):
 
     def send(self, address, outbound):
         "Send outbound to the chat; return the message id"
+        if outbound.attachment:
+            fields_ = {'chat_id': address}
+            if outbound.text:
+                fields_['caption'] = outbound.text[:1024]
+            body, content_type = multipart(fields_, 'document',
+                outbound.attachment)
+            result = self._call('sendDocument', body=body,
+                content_type=content_type)
+            return f"{address}:{result['message_id']}"
         payload = {'chat_id': address, 'text': outbound.text}
         if outbound.choices:
             # A keyboard whose buttons send their text as the answer

@@ -21,7 +21,7 @@ from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.pool import Pool
 
-from .channel import SEND_TIMEOUT, Account, Inbound
+from .channel import SEND_TIMEOUT, Account, Inbound, multipart
 from .exceptions import AttachmentError
 
 # Meta's window to answer freely after the citizen's last message
@@ -159,13 +159,15 @@ class WhatsAppAccount(Account):
 
     # Outbound ----------------------------------------------------------
 
-    def _request(self, method, path, payload=None):
+    def _request(self, method, path, payload=None, body=None,
+            content_type='application/json'):
         url = f"{self.api_url.rstrip('/')}/{path}"
-        body = json.dumps(payload).encode('utf-8') if payload else None
+        if payload:
+            body = json.dumps(payload).encode('utf-8')
         request = urllib.request.Request(url, data=body, method=method,
             headers={
                 'Authorization': f'Bearer {self.access_token}',
-                'Content-Type': 'application/json',
+                'Content-Type': content_type,
                 })
         with urllib.request.urlopen(request, timeout=SEND_TIMEOUT) as response:
             return json.loads(response.read() or b'{}')
@@ -182,6 +184,16 @@ class WhatsAppAccount(Account):
                         'name': outbound.template,
                         'language': {'code': self.template_language},
                         }})
+        elif outbound.attachment:
+            name, type_, _ = outbound.attachment
+            kind = 'image' if type_ in {'image/png', 'image/jpeg'} \
+                else 'document'
+            media = {'id': self.upload_media(outbound.attachment)}
+            if outbound.text:
+                media['caption'] = outbound.text[:INTERACTIVE_BODY]
+            if kind == 'document':
+                media['filename'] = name
+            payload.update({'type': kind, kind: media})
         elif outbound.choices and len(outbound.choices) <= BUTTONS:
             payload.update({'type': 'interactive', 'interactive': {
                         'type': 'button',
@@ -210,6 +222,15 @@ class WhatsAppAccount(Account):
             payload.update({'type': 'text',
                     'text': {'body': outbound.text, 'preview_url': False}})
         return payload
+
+    def upload_media(self, attachment):
+        "Upload a file to the media endpoint; return its media id"
+        body, content_type = multipart({
+                'messaging_product': 'whatsapp', 'type': attachment[1],
+                }, 'file', attachment)
+        result = self._request('POST', f'{self.phone_number_id}/media',
+            body=body, content_type=content_type)
+        return str(result['id'])
 
     def send(self, address, outbound):
         "Send outbound to the citizen; return the message id (wamid)"

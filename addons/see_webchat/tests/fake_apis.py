@@ -19,6 +19,24 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 PNG = b'\x89PNG\r\n\x1a\n' + b'\x00' * 64
 
 
+def parse_multipart(content_type, raw):
+    "The fields and files of a multipart/form-data body"
+    from email.parser import BytesParser
+    from email.policy import HTTP
+    message = BytesParser(policy=HTTP).parsebytes(
+        f'Content-Type: {content_type}\r\n\r\n'.encode() + raw)
+    fields, files = {}, {}
+    for part in message.iter_parts():
+        name = part.get_param('name', header='content-disposition')
+        filename = part.get_filename()
+        data = part.get_payload(decode=True)
+        if filename:
+            files[name] = (filename, part.get_content_type(), data)
+        else:
+            fields[name] = data.decode('utf-8')
+    return {'fields': fields, 'files': files}
+
+
 class _Fake:
     "A provider: start(), url, requests, fail_next, media, stop()"
 
@@ -50,10 +68,14 @@ class _Fake:
             def _handle(self):
                 length = int(self.headers.get('Content-Length') or 0)
                 raw = self.rfile.read(length) if length else b''
-                try:
-                    body = json.loads(raw) if raw else None
-                except ValueError:
-                    body = raw
+                content_type = self.headers.get('Content-Type') or ''
+                if content_type.startswith('multipart/form-data'):
+                    body = parse_multipart(content_type, raw)
+                else:
+                    try:
+                        body = json.loads(raw) if raw else None
+                    except ValueError:
+                        body = raw
                 with fake.condition:
                     failing = fake.fail_next > 0
                     if failing:
@@ -140,6 +162,11 @@ class FakeGraphAPI(_Fake):
             return 200, data, mime_type
         if parts[0] != self.version:
             return 404, {'error': {'message': 'Unknown path'}}, None
+        if method == 'POST' and parts[-1] == 'media':
+            media_id = f'media-up-{self.next_id()}'
+            filename, type_, data = body['files']['file']
+            self.media[media_id] = (data, type_)
+            return 200, {'id': media_id}, None
         if method == 'POST' and parts[-1] == 'messages':
             return 200, {
                 'messaging_product': 'whatsapp',
@@ -226,6 +253,13 @@ class FakeBotAPI(_Fake):
                         'message_id': self.next_id(),
                         'chat': {'id': body['chat_id']},
                         'text': body['text']}}, None
+        if method_name == 'sendDocument':
+            filename, type_, data = body['files']['document']
+            return 200, {'ok': True, 'result': {
+                        'message_id': self.next_id(),
+                        'chat': {'id': body['fields']['chat_id']},
+                        'document': {'file_name': filename,
+                            'mime_type': type_, 'file_size': len(data)}}}, None
         if method_name == 'getFile':
             file_id = urllib.parse.parse_qs(parsed.query)['file_id'][0]
             if file_id in self.media:

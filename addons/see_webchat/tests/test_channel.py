@@ -142,6 +142,27 @@ class WhatsAppTestCase(unittest.TestCase):
         self.assertEqual(reply.delivery_state, 'sent')
         self.assertTrue(reply.external_id.startswith('wamid.OUT'))
 
+        # A file of the attendance: uploaded to the media endpoint, then
+        # sent as a document
+        with Transaction().set_user(ana.id):
+            form = Message.post(Session(session.id), 'agent', 'text',
+                "Segue o formulário", attachment=(
+                    'formulario.pdf', 'application/pdf', b'%PDF-1.4 form'))
+        run_tasks()
+        upload, = [r['body'] for r in self.fake.requests
+            if r['path'].endswith(f'/{PHONE_ID}/media')]
+        self.assertEqual(upload['fields']['messaging_product'], 'whatsapp')
+        self.assertEqual(upload['files']['file'], (
+                'formulario.pdf', 'application/pdf', b'%PDF-1.4 form'))
+        document = self.last_sent()
+        self.assertEqual(document['type'], 'document')
+        self.assertEqual(document['document']['filename'], 'formulario.pdf')
+        self.assertEqual(document['document']['caption'],
+            "Segue o formulário")
+        self.assertEqual(self.fake.media[document['document']['id']][0],
+            b'%PDF-1.4 form')
+        self.assertEqual(Message(form.id).delivery_state, 'sent')
+
         # Statuses move forward only, and a replay is ignored
         for status in ['delivered', 'read', 'delivered']:
             post(account, whatsapp_webhook(PHONE_ID, WA_ID,
@@ -153,7 +174,8 @@ class WhatsAppTestCase(unittest.TestCase):
         self.say(account, message={'id': 'wamid.IMG', 'type': 'image',
                 'image': {'id': media_id, 'mime_type': 'image/png',
                     'sha256': 'x', 'caption': "Meu comprovante"}})
-        image, = Message.search([('attachment_name', '!=', None)])
+        image, = Message.search([('attachment_name', '!=', None),
+                ('author_type', '=', 'citizen')])
         self.assertEqual(image.attachment, PNG)
         self.assertEqual(image.attachment_type, 'image/png')
         self.assertEqual(image.text, "Meu comprovante")
@@ -179,7 +201,8 @@ class WhatsAppTestCase(unittest.TestCase):
         self.say(account, message={'id': 'wamid.LOC', 'type': 'location',
                 'location': {'latitude': -8.05, 'longitude': -34.9}})
         self.assertEqual(Message.search([
-                    ('attachment_name', '!=', None)], count=True), 1)
+                    ('attachment_name', '!=', None),
+                    ('author_type', '=', 'citizen')], count=True), 1)
         location, = Event.search([('external_id', '=', 'wamid.LOC')])
         self.assertIn('-34.9', location.payload)
         notices = Message.search([
@@ -216,6 +239,10 @@ class WhatsAppTestCase(unittest.TestCase):
                 Transaction().set_context(_check_access=True):
             Session.agent_accept(Session.browse([widget.id]))
             Session.agent_send([Session(widget.id)], "Leve RG e CPF.")
+        with Transaction().set_user(ana.id):
+            Message.post(Session(widget.id), 'agent', 'text',
+                "Segue o formulário", attachment=(
+                    'formulario.pdf', 'application/pdf', b'%PDF-1.4 form'))
         widget.citizen_send("Meu comprovante", attachment={
                 'name': 'image.png', 'type': 'image/png',
                 'data': base64.b64encode(PNG).decode()})
@@ -384,6 +411,15 @@ class TelegramTestCase(unittest.TestCase):
         run_tasks()
         self.assertEqual(self.fake.sent('sendMessage')[-1]['text'],
             "Recebido.")
+        with Transaction().set_user(ana.id):
+            Message.post(Session(session.id), 'agent', 'text', "Assinado",
+                attachment=('assinado.pdf', 'application/pdf', b'%PDF-1.4 ok'))
+        run_tasks()
+        sent, = self.fake.sent('sendDocument')
+        self.assertEqual(sent['fields'], {
+                'chat_id': str(chat), 'caption': "Assinado"})
+        self.assertEqual(sent['files']['document'], (
+                'assinado.pdf', 'application/pdf', b'%PDF-1.4 ok'))
         # A replayed update changes nothing
         count = Message.search([], count=True)
         post(account, telegram_update(10, chat, text="de novo"))
