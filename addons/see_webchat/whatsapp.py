@@ -21,7 +21,8 @@ from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.pool import Pool
 
-from .channel import SEND_TIMEOUT, Account, Inbound, multipart
+from .account import Account
+from .channel import SEND_TIMEOUT, Inbound, multipart
 from .exceptions import AttachmentError
 
 # Meta's window to answer freely after the citizen's last message
