@@ -7,6 +7,8 @@ import datetime as dt
 import logging
 import secrets
 
+from sql import Literal, Null
+
 from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Unique, fields
@@ -18,6 +20,8 @@ from .channel import CHANNELS, Outbound, invalidate
 from .exceptions import ChatError
 
 logger = logging.getLogger(__name__)
+# How fresh the last success of an account is kept
+HEALTH_PRECISION = dt.timedelta(seconds=10)
 
 
 class InboundEvent(ServerReadonly, ModelSQL, ModelView):
@@ -92,9 +96,15 @@ class Account(ServerReadonly, ModelSQL, ModelView):
         cursor = Transaction().connection.cursor()
         now = dt.datetime.now()
         if error is None:
+            # Every sending of every conversation succeeds on this row: it
+            # is written when it changes something the health route
+            # tells, so that the sendings do not queue on its lock
             cursor.execute(*table.update(
                     [table.last_success, table.failing], [now, False],
-                    where=table.id == self.id))
+                    where=(table.id == self.id)
+                    & ((table.failing == Literal(True))
+                        | (table.last_success == Null)
+                        | (table.last_success < now - HEALTH_PRECISION))))
         else:
             cursor.execute(*table.update(
                     [table.last_error, table.last_error_date, table.failing],
