@@ -36,6 +36,15 @@ password with Argon2, 64 MiB a check, so simultaneous logins cost more
 memory than the conversations. The exit status is 1 when a request
 failed.
 
+With --channel whatsapp, as many citizens again write from WhatsApp in the
+same run: their messages are webhooks posted to the server, signed as Meta
+signs them, and the server sends the agents' answers to a local server
+that speaks the Graph API (trytond/modules/see_webchat/tests/fake_apis.py).
+Their delivery is timed from the start of the webhook's post to the
+agent's long poll, and from the start of the agent's sending request to
+the arrival of the answer at the fake Graph API; it is printed beside the
+widget's.
+
 Not part of `make test`: it prints figures, it does not assert them.
 """
 import argparse
@@ -201,6 +210,9 @@ def main():
         help="PostgreSQL connections of each process (default 20)")
     parser.add_argument('--poll', type=int, default=20,
         help="seconds a long poll waits at most (default 20)")
+    parser.add_argument('--channel', choices=['widget', 'whatsapp'],
+        default='widget', help="whatsapp: as many citizens again write "
+        "from WhatsApp (webhooks in, Graph API calls out to a local fake)")
     options = parser.parse_args()
 
     print(describe_machine(), flush=True)
@@ -252,8 +264,19 @@ def prepare(server, options):
         logins.append(login_)
     (classification,), = server.query(
         "SELECT id FROM see_classification ORDER BY id LIMIT 1")
-    return {'logins': logins, 'classification': classification,
+    setup = {'logins': logins, 'classification': classification,
         'service': server.records['service']}
+    if options.channel == 'whatsapp':
+        from trytond.modules.see_webchat.tests.fake_apis import FakeGraphAPI
+        fake = FakeGraphAPI().start()
+        Account = root.get('see.chat.channel.whatsapp')
+        account = Account(name="Carga", phone_number_id='9000009',
+            api_url=fake.url, access_token=fake.token,
+            app_secret='segredo-carga', verify_token='verificar')
+        account.save()
+        setup.update({'fake': fake, 'webhook': f'{server.url}'
+                f'{server.database}/see_webchat/whatsapp/{account.id}'})
+    return setup
 
 
 def run(server, url, pid, setup, options):
@@ -262,6 +285,8 @@ def run(server, url, pid, setup, options):
     lock = threading.Lock()
     sent = {}  # text -> perf_counter at the start of its sending request
     to_agent, to_citizen, queue_wait = [], [], []
+    # The same for the citizens of WhatsApp (--channel whatsapp)
+    wa_to_agent, wa_to_citizen = [], []
     errors, conflicts = [], []
     requests = itertools.count()
     # Conversations and how many answers each got, to close it
@@ -350,7 +375,9 @@ def run(server, url, pid, setup, options):
                     after.get(message['session'], 0), message['id'])
                 if (message['author_type'] == 'citizen'
                         and message['kind'] == 'text'):
-                    record('to agent', to_agent, message['text'], now)
+                    record('to agent', wa_to_agent
+                        if message['text'].startswith('W') else to_agent,
+                        message['text'], now)
                     with lock:
                         count = answered[message['session']] = (
                             answered.get(message['session'], 0) + 1)
@@ -446,6 +473,11 @@ def run(server, url, pid, setup, options):
         finally:
             done.wait()
 
+    whatsapp_loop = None
+    if options.channel == 'whatsapp':
+        whatsapp_loop = _whatsapp_citizens(setup, options, url, database,
+            lock, sent, record, wa_to_citizen, errors)
+
     print(f"server pid {pid}, memory before: {memory(pid):.0f} MiB",
         flush=True)
     logged_in = threading.Semaphore(0)
@@ -473,10 +505,18 @@ def run(server, url, pid, setup, options):
     threading.Thread(
         target=sampler, args=('conversations',), daemon=True).start()
     started = time.perf_counter()
+    whatsapp_threads = []
     for i in range(options.citizens):
         threading.Thread(target=citizen_loop, args=(i,), daemon=True).start()
+        if whatsapp_loop:
+            thread = threading.Thread(target=whatsapp_loop, args=(i,),
+                daemon=True)
+            thread.start()
+            whatsapp_threads.append(thread)
         time.sleep(options.ramp / options.citizens)
     done.wait()
+    for thread in whatsapp_threads:
+        thread.join(600)
     elapsed = time.perf_counter() - started
     sampling.set()
     stop.set()
@@ -498,8 +538,12 @@ def run(server, url, pid, setup, options):
     all_ = to_agent + to_citizen
     for name, values in [('citizen -> agent', to_agent),
             ('agent -> citizen', to_citizen), ('all messages', all_),
-            ('wait in queue', queue_wait)]:
-        print(f"{name:>17}: n={len(values)} "
+            ('wait in queue', queue_wait)] + ([
+                ('WA citizen -> agent', wa_to_agent),
+                ('agent -> WA citizen', wa_to_citizen),
+                ('all WA messages', wa_to_agent + wa_to_citizen)]
+            if options.channel == 'whatsapp' else []):
+        print(f"{name:>20}: n={len(values)} "
             f"p50={percentile(values, 50) * 1000:.0f} ms "
             f"p95={percentile(values, 95) * 1000:.0f} ms "
             f"max={max(values or [0]) * 1000:.0f} ms")
@@ -510,6 +554,11 @@ def run(server, url, pid, setup, options):
     p95 = percentile(all_, 95)
     print(f"delivery latency p95 {p95 * 1000:.0f} ms: aim (< 1000 ms) "
         f"{'met' if p95 < 1 else 'NOT met'}")
+    if options.channel == 'whatsapp':
+        wa_p95 = percentile(wa_to_agent + wa_to_citizen, 95)
+        print(f"delivery latency p95, same run: widget {p95 * 1000:.0f} ms, "
+            f"WhatsApp {wa_p95 * 1000:.0f} ms")
+        setup['fake'].stop()
     print(f"server memory (RSS, master + workers): {end_memory:.0f} MiB "
         "at the end; at the peak: " + '; '.join(
             f"{total:.0f} MiB while the {phase} ({detail} MiB)"
@@ -519,6 +568,112 @@ def run(server, url, pid, setup, options):
     for error in errors[:10]:
         print("  ", str(error)[:300])
     return 0 if not errors else 1
+
+
+def _whatsapp_citizens(setup, options, url, database, lock, sent, record,
+        to_citizen, errors):
+    """The loop of a citizen writing from WhatsApp: it identifies in the
+    conversation, waits for an agent, sends its messages as signed
+    webhooks and reads the answers where the server sends them (the fake
+    Graph API)"""
+    from trytond.modules.see_webchat.tests.fake_apis import (
+        choice_message, sign, text_message, whatsapp_webhook)
+    fake = setup['fake']
+    inbox = collections.defaultdict(list)
+    arrived = threading.Condition()
+
+    def listener(request):
+        body = request['body'] or {}
+        if not isinstance(body, dict) or 'to' not in body:
+            return
+        now = time.perf_counter()
+        text = (body.get('text') or {}).get('body') or ''
+        if text.startswith('RW'):
+            record('to citizen', to_citizen, text, now)
+        with arrived:
+            inbox[body['to']].append(body)
+            arrived.notify_all()
+    fake.listeners.append(listener)
+    # The webhook of the server that serves the load (gunicorn's port)
+    parts = urllib.parse.urlsplit(setup['webhook'])
+    served = urllib.parse.urlsplit(url)
+    path = parts.path
+
+    def post(wa_id, message):
+        body = json.dumps(whatsapp_webhook('9000009', wa_id, message))
+        connection = http.client.HTTPConnection(
+            served.hostname, served.port, timeout=90)
+        try:
+            connection.request('POST', path, body, {
+                    'Content-Type': 'application/json',
+                    'X-Hub-Signature-256': sign('segredo-carga',
+                        body.encode())})
+            response = connection.getresponse()
+            response.read()
+            return response.status
+        except (OSError, http.client.HTTPException):
+            return 0
+        finally:
+            connection.close()
+
+    def wait(wa_id, count, timeout=300):
+        "Wait until count messages reached the citizen"
+        with arrived:
+            return arrived.wait_for(lambda: len(inbox[wa_id]) >= count,
+                timeout=timeout)
+
+    def loop(i):
+        rng = random.Random(-i)
+        wa_id = f'55819{i:08d}'
+        ids = itertools.count()
+        try:
+            # The notice, the name, the CPF and the service each get a
+            # prompt; then the welcome and the notice of the agent
+            steps = [text_message(f'w{i}-{next(ids)}', "Oi"),
+                choice_message(f'w{i}-{next(ids)}', 'consent:yes',
+                    kind='button_reply'),
+                text_message(f'w{i}-{next(ids)}', f"Cidadão Zap {i}"),
+                text_message(f'w{i}-{next(ids)}', "pular"),
+                choice_message(f'w{i}-{next(ids)}', 'service:1')]
+            for n, step in enumerate(steps, 1):
+                status = post(wa_id, step)
+                if status != 200:
+                    errors.append(('whatsapp webhook', status))
+                    return
+                if n < len(steps) and not wait(wa_id, n):
+                    errors.append(('whatsapp prompt missing', i, n))
+                    return
+            if not wait(wa_id, len(steps) + 1):
+                errors.append(('whatsapp: not accepted in 300 s', i))
+                return
+            for n in range(options.messages):
+                if options.think:
+                    time.sleep(rng.uniform(
+                        options.think / 2, options.think * 1.5))
+                text = f'W{i}-{n}'
+                with lock:
+                    sent[text] = time.perf_counter()
+                seen = len(inbox[wa_id])
+                if post(wa_id, text_message(f'w{i}-{next(ids)}', text)) \
+                        != 200:
+                    errors.append(('whatsapp send', i))
+                    return
+                with arrived:
+                    if not arrived.wait_for(lambda: any(
+                                (m.get('text') or {}).get('body')
+                                == 'R' + text for m in inbox[wa_id][seen:]),
+                            timeout=300):
+                        errors.append(('whatsapp: no answer', i, n))
+                        return
+            with arrived:
+                arrived.wait_for(lambda: any(m.get('type') == 'interactive'
+                        and m['interactive']['type'] == 'list'
+                        for m in inbox[wa_id]), timeout=300)
+            post(wa_id, choice_message(f'w{i}-{next(ids)}',
+                    f'score:{rng.randint(6, 10)}'))
+        except Exception as e:
+            errors.append(('whatsapp citizen', i, repr(e)))
+    return loop
 
 
 if __name__ == '__main__':

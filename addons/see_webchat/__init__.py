@@ -3,3 +3,4 @@
 # the full copyright notices and license terms.
 
 from . import routes  # noqa: F401 (registers the webchat's web routes)
+from . import channel_routes  # noqa: F401 (the webhooks of the apps)

@@ -428,6 +428,18 @@ class Session(
         except (KeyError, TypeError, ValueError, binascii.Error):
             raise AttachmentError(
                 gettext('see_webchat.msg_attachment_invalid'))
+        return cls.check_attachment_data(name, type_, data)
+
+    @classmethod
+    def check_attachment_data(cls, name, type_, data):
+        """Return (name, type, data) of a file of the citizen or raise: the
+        same checks whatever the channel it came through"""
+        config = _config()
+        if not config.attachment_size:
+            raise AttachmentError(
+                gettext('see_webchat.msg_attachment_disabled'))
+        name = str(name or '')[:200]
+        type_ = str(type_ or '').split(';')[0].strip().lower()
         allowed = config.allowed_types
         if type_ not in allowed:
             raise AttachmentError(gettext(
@@ -496,8 +508,12 @@ class Session(
         sessions = cls._end_stale('waiting', [
                 ('start_date', '<', now - config.max_wait),
                 ('expire_date', '<=', now),
-                ('citizen_seen', '<', now - config.citizen_timeout),
-                [('citizen_seen', '=', None),
+                # Only the widget's page asks for news: a citizen of an
+                # app is there until the maximum wait
+                [('channel', '=', 'widget'),
+                    ('citizen_seen', '<', now - config.citizen_timeout)],
+                [('channel', '=', 'widget'),
+                    ('citizen_seen', '=', None),
                     ('start_date', '<', now - config.citizen_timeout)],
                 ], cls.abandon, 'see_webchat.msg_abandoned')
         if sessions:

@@ -507,13 +507,14 @@ def _queue_snapshot(pool):
     if queue_size == QUEUE_SHOWN:
         queue_size = Session.search(waiting, count=True)
     queue = Session.read([s.id for s in queue],
-        ['requester_name', 'service.rec_name', 'start_date'])
+        ['requester_name', 'service.rec_name', 'start_date', 'channel'])
     return {
         'server_time': now.isoformat(),
         'queue_size': queue_size,
         'queue': [{
                 'id': s['id'],
                 'requester_name': s['requester_name'],
+                'channel': s['channel'],
                 'service': s['service.']['rec_name'],
                 'start_date': s['start_date'].isoformat(),
                 'wait': _age(s['start_date'], now),
@@ -548,7 +549,7 @@ def _agent_snapshot(pool, user_id, after, loaded, full, fixed,
     mine_ids = [s.id for s in mine]
     mine = Session.read(mine_ids, ['requester_name', 'requester_phone_shown',
             'service', 'service.rec_name', 'state', 'protocol.number',
-            'protocol.survey_score'])
+            'channel', 'protocol.survey_score'])
     new = [i for i in mine_ids if i not in loaded]
     # One cursor per conversation: ids are global, and a message of one
     # conversation may commit after a later id of another
@@ -569,6 +570,7 @@ def _agent_snapshot(pool, user_id, after, loaded, full, fixed,
                     'requester_name': s['requester_name'],
                     # As people read it; stored in E.164
                     'requester_phone': s['requester_phone_shown'],
+                    'channel': s['channel'],
                     'service': s['service.']['rec_name'],
                     'service_id': s['service'],
                     'state': s['state'],

@@ -15,9 +15,15 @@ from tests.server import TrytonServer
 MODULES = ['see_webchat']
 
 
+HEALTH_TOKEN = 'sonda-do-webchat-1234'
+
+
 def webchat_server():
-    "A TrytonServer with the webchat and its dependencies only"
-    return TrytonServer(modules=MODULES)
+    """A TrytonServer with the webchat and its dependencies only (its
+    health endpoint with HEALTH_TOKEN; the cron is another test's)"""
+    return TrytonServer(modules=MODULES, config={'see_atendimento': {
+                'health_token': HEALTH_TOKEN,
+                'health_cron_grace': str(10 ** 8)}})
 
 
 class Citizen:

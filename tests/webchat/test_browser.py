@@ -6,7 +6,8 @@ console opened after logging in to the web client.
 
 Three tests, as the issue lists them: the whole conversation; a reload of
 the citizen's page in the middle of it; markup and scripts sent by both
-sides shown as text, never run."""
+sides shown as text, never run. A fourth puts a WhatsApp conversation
+beside a widget one in the console (issue #20)."""
 import shutil
 import tempfile
 import unittest
@@ -275,6 +276,79 @@ class WebchatBrowserTestCase(unittest.TestCase):
         self.assertIn(AGENT_MARKUP,
             citizen.find_element(By.ID, 'messages').text)
         self.assertNothingRan(citizen)
+
+    def test_channels_side_by_side(self):
+        """A WhatsApp conversation (signed webhooks in, the fake Graph API
+        out) and a widget one in the same console, each with its channel;
+        the agent answers both from the same place"""
+        from selenium.webdriver.common.by import By
+        from trytond.modules.see_webchat.tests.fake_apis import (
+            FakeGraphAPI, WhatsAppCitizen)
+        agent = self.agent
+        fake = FakeGraphAPI().start()
+        self.addCleanup(fake.stop)
+        Account = server.proteus('admin').get('see.chat.channel.whatsapp')
+        account = Account(name="SEE-PE", phone_number_id='3000003',
+            api_url=fake.url, access_token=fake.token,
+            app_secret='segredo', verify_token='verificar')
+        account.save()
+        whatsapp = WhatsAppCitizen(f'{server.url}{server.database}'
+            f'/see_webchat/whatsapp/{account.id}', 'segredo', '3000003',
+            '5581997770001')
+        whatsapp.say("Olá")
+        whatsapp.choose('consent:yes', kind='button_reply')
+        whatsapp.say("Pedro Zap")
+        whatsapp.say("pular")
+        whatsapp.choose('service:1')
+        self.start_chat("Paula Web", "81998765422")
+
+        agent.get(self.console_url)
+        for name, channel in [("Pedro Zap", 'WhatsApp'),
+                ("Paula Web", 'Web')]:
+            with self.subTest(name=name):
+                item = self.visible(agent, '#queue button.accept'
+                    f'[aria-label="Aceitar conversa de {name}"]'
+                    ).find_element(By.XPATH, '..')
+                self.assertEqual(item.find_element(
+                        By.CSS_SELECTOR, '.channel').text, channel)
+        self.accept("Paula Web")
+        self.visible(agent, '#queue button.accept'
+            '[aria-label="Aceitar conversa de Pedro Zap"]').click()
+        self.text_in(agent, '#mine', "Pedro Zap")
+        self.wait(agent, lambda d: len(d.find_elements(
+                    By.CSS_SELECTOR, '#mine .channel')) >= 2)
+        badges = {}
+        for item in agent.find_elements(By.CSS_SELECTOR, '#mine li'):
+            name = item.find_element(By.CSS_SELECTOR, 'button').text
+            badges[name.split(' — ')[0]] = item.find_element(
+                By.CSS_SELECTOR, '.channel').text
+        self.assertEqual(badges["Pedro Zap"], 'WhatsApp')
+        self.assertEqual(badges["Paula Web"], 'Web')
+
+        # Answer the WhatsApp citizen: it goes out through the Graph API
+        for button in agent.find_elements(By.CSS_SELECTOR,
+                '#mine button.open-session'):
+            if "Pedro Zap" in button.text:
+                button.click()
+                # The list is drawn again
+                break
+        self.text_in(agent, '#session-info', 'WhatsApp')
+        self.agent_says("Oi Pedro, em que posso ajudar?")
+        self.assertTrue(fake.wait_for(lambda requests: any(
+                    (r['body'] or {}).get('text', {}).get('body')
+                    == "Oi Pedro, em que posso ajudar?" for r in requests)))
+        whatsapp.say("Quero saber da matrícula")
+        self.text_in(agent, '#messages', 'Quero saber da matrícula')
+        # And the widget's citizen, in the same console
+        for button in agent.find_elements(By.CSS_SELECTOR,
+                '#mine button.open-session'):
+            if "Paula Web" in button.text:
+                button.click()
+                # The list is drawn again
+                break
+        self.text_in(agent, '#session-info', 'Web')
+        self.agent_says("Oi Paula!")
+        self.text_in(self.citizen, '#messages', 'Oi Paula!')
 
 
 if __name__ == '__main__':

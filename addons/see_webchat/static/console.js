@@ -225,6 +225,18 @@
         return minutes + ' min ' + ('0' + (seconds % 60)).slice(-2) + ' s';
     }
 
+    var CHANNELS = {widget: 'Web', whatsapp: 'WhatsApp', telegram: 'Telegram'};
+
+    function channelBadge(s) {
+        // Where the citizen writes from: the conversations of every
+        // channel are attended the same way, side by side
+        var badge = document.createElement('span');
+        var channel = CHANNELS[s.channel] ? s.channel : 'widget';
+        badge.className = 'channel channel-' + channel;
+        badge.textContent = CHANNELS[channel];
+        return badge;
+    }
+
     function renderQueue() {
         var list = $('queue');
         list.textContent = '';
@@ -234,6 +246,7 @@
             var name = document.createElement('strong');
             name.textContent = s.requester_name;
             item.appendChild(name);
+            item.appendChild(channelBadge(s));
             var meta = document.createElement('span');
             meta.className = 'meta';
             meta.textContent = s.service + ' · espera ';
@@ -280,6 +293,7 @@
                 renderSession();
             });
             item.appendChild(button);
+            item.appendChild(channelBadge(s));
             var meta = document.createElement('span');
             meta.className = 'meta';
             meta.textContent = s.service + (s.state === 'survey' ?
@@ -310,7 +324,8 @@
         }
         $('session-title').textContent = 'Protocolo ' + (session.number || '') +
             ' — ' + session.requester_name;
-        $('session-info').textContent = session.service + ' · ' +
+        $('session-info').textContent = (CHANNELS[session.channel] ||
+            'Web') + ' · ' + session.service + ' · ' +
             session.requester_phone + (session.state === 'survey' ?
             ' · atendimento concluído, aguardando a avaliação' : '');
         var list = $('messages');

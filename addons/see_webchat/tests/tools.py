@@ -44,3 +44,26 @@ def citizen_answer(session_id, token, score, config=None):
     "Answer the quality question as the citizen of the conversation"
     return _citizen(lambda Session: Session.from_token(
             session_id, token).answer_survey(score), config)
+
+
+def app_post(model, account_id, data, config=None, language='pt'):
+    """What the webhook of an app does with a verified post: the events
+    handled in a transaction of their own, the sendings it queued run after
+    the commit (as trytond's routes do without a worker); return how many
+    events were new
+
+    The webhook has no user: its texts are in the database's language,
+    Portuguese in production (language)."""
+    import json
+
+    from trytond.worker import run_task
+    config = config or get_config()
+    body = json.dumps(data)
+    with Transaction().start(config.database_name, 0,
+            context={'language': language}) as transaction:
+        account = Pool().get(model)(account_id)
+        new = account.receive(account.parse(json.loads(body)), body)
+        transaction.commit()
+    while transaction.tasks:
+        run_task(config.database_name, transaction.tasks.pop())
+    return new
