@@ -27,6 +27,8 @@ from . import retrieval
 from .exceptions import AssistantError
 
 QUESTION_SIZE = 500
+# The passages of the article shown in an answer
+ANSWER_PASSAGES = 2
 CHANNELS = [
     ('kiosk', "Kiosk"),
     ('webchat', "Webchat"),
@@ -148,7 +150,9 @@ class Question(ServerReadonly, ModelSQL, ModelView):
             }
         if answered:
             result['article'] = link(best[0])
-            result['passages'] = [index.paragraphs[best[3][0]]]
+            # The best passages, as they come in the article
+            result['passages'] = [index.paragraphs[i]
+                for i in sorted(best[3][:ANSWER_PASSAGES])]
             result['related'] = [link(f[0]) for f in found[1:]
                 if f[2] >= retrieval.THRESHOLD]
         return result

@@ -18,6 +18,8 @@ address) ask the same way; every answer is JSON, errors included:
   base team). 200 ``{ok: true}``.
 - ``GET /<database>/see_assistente/artigos/<id>``: the page of a published
   article (the link of an answer).
+- ``GET /<database>/see_assistente/status``: 200 ``{active: true}`` where
+  the assistant is activated; the pages show it only then.
 
 400 with the message of what to fix, 403 for a kiosk without a valid
 token, 404 where the assistant is not activated, 429 beyond
@@ -227,6 +229,14 @@ publicado em {date.strftime('%d/%m/%Y') if date else ''}.</p>
     return Response(page, content_type='text/html; charset=utf-8',
         headers={'Content-Security-Policy': CSP,
             'X-Content-Type-Options': 'nosniff'})
+
+
+@app.route('/<database_name>/see_assistente/status', methods={'GET'})
+@with_pool
+@json_errors
+def status(request, pool):
+    "200 where the assistant is activated (the pages show it), else 404"
+    return _json({'active': True})
 
 
 # Kiosk -------------------------------------------------------------------
