@@ -16,7 +16,7 @@ from sql.aggregate import Count, Max
 
 from trytond.model import ModelSQL, fields
 from trytond.modules.see_atendimento.integrity import ServerReadonly
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 from . import retrieval
 
@@ -63,14 +63,16 @@ class Passage(ServerReadonly, ModelSQL):
         if not rows:
             return
         vectors = retrieval.embed_passages([r[3] for r in rows])
-        cls.create([{
-                    'article': article,
-                    'sequence': sequence,
-                    'paragraph': paragraph,
-                    'text': text,
-                    'embedding': vector.astype(np.float32).tobytes(),
-                    } for (article, sequence, paragraph, text), vector
-                in zip(rows, vectors)])
+        # Computed by the publication, whoever publishes
+        with without_check_access():
+            cls.create([{
+                        'article': article,
+                        'sequence': sequence,
+                        'paragraph': paragraph,
+                        'text': text,
+                        'embedding': vector.astype(np.float32).tobytes(),
+                        } for (article, sequence, paragraph, text), vector
+                    in zip(rows, vectors)])
 
     @classmethod
     def _stamp(cls):
