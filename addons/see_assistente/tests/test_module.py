@@ -10,7 +10,6 @@ from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 class AssistenteTestCase(ModuleTestCase):
     "Test see_assistente module"
     module = 'see_assistente'
-    extras = ['see_presencial', 'see_webchat']
 
     def test_tokens_ignore_accents_case_and_plurals(self):
         "Citizens write without accents, in capitals, in the plural"
