@@ -22,6 +22,7 @@ from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.modules.see_atendimento.integrity import ServerReadonly
 from trytond.pool import Pool
+from trytond.transaction import Transaction
 
 from . import retrieval
 from .exceptions import AssistantError
@@ -29,6 +30,8 @@ from .exceptions import AssistantError
 QUESTION_SIZE = 500
 # The passages of the article shown in an answer
 ANSWER_PASSAGES = 2
+# The frequent questions offered by the pages
+FREQUENT = 5
 CHANNELS = [
     ('kiosk', "Kiosk"),
     ('webchat', "Webchat"),
@@ -156,6 +159,28 @@ class Question(ServerReadonly, ModelSQL, ModelView):
             result['related'] = [link(f[0]) for f in found[1:]
                 if f[2] >= retrieval.THRESHOLD]
         return result
+
+    @classmethod
+    def frequent(cls, limit=FREQUENT, days=30):
+        """The titles of the published articles most often answered in the
+        last days, for the pages to offer as frequent questions (never the
+        citizens' own words, which may hold their data)"""
+        pool = Pool()
+        Article = pool.get('see.kb.article')
+        question = cls.__table__()
+        article = Article.__table__()
+        cursor = Transaction().connection.cursor()
+        since = dt.datetime.now() - dt.timedelta(days=days)
+        cursor.execute(*question.join(article,
+                condition=question.article == article.id
+                ).select(article.title,
+                where=(question.answered == Literal(True))
+                & (question.date >= since)
+                & (article.state == 'published'),
+                group_by=[article.id, article.title],
+                order_by=[Count(question.id).desc, article.title],
+                limit=limit))
+        return [title for title, in cursor]
 
     @classmethod
     def from_token(cls, question_id, token):

@@ -18,8 +18,10 @@ address) ask the same way; every answer is JSON, errors included:
   base team). 200 ``{ok: true}``.
 - ``GET /<database>/see_assistente/artigos/<id>``: the page of a published
   article (the link of an answer).
-- ``GET /<database>/see_assistente/status``: 200 ``{active: true}`` where
-  the assistant is activated; the pages show it only then.
+- ``GET /<database>/see_assistente/status``: 200 ``{active: true,
+  frequent: [title]}`` where the assistant is activated (the pages show it
+  only then); ``frequent`` are the titles of the articles most often
+  answered in the last 30 days, which the pages offer as questions.
 
 400 with the message of what to fix, 403 for a kiosk without a valid
 token, 404 where the assistant is not activated, 429 beyond
@@ -235,8 +237,13 @@ publicado em {date.strftime('%d/%m/%Y') if date else ''}.</p>
 @with_pool
 @json_errors
 def status(request, pool):
-    "200 where the assistant is activated (the pages show it), else 404"
-    return _json({'active': True})
+    """200 with the frequent questions (titles of the articles most often
+    answered) where the assistant is activated (the pages show it), else
+    404"""
+    with Transaction().start(pool.database_name, 0):
+        Question = pool.get('see.assistente.question')
+        frequent = Question.frequent()
+    return _json({'active': True, 'frequent': frequent})
 
 
 # Kiosk -------------------------------------------------------------------

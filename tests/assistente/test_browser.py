@@ -140,6 +140,16 @@ class AssistantBrowserTestCase(BrowserTestCase):
         driver.find_element(By.ID, 'assistant-no').click()
         self.text_in('#assistant-helped-label', "Vamos melhorar")
 
+        # The article answered is now a frequent question
+        driver.refresh()
+        self.visible('.assistant-frequent button')
+        frequent = driver.find_element(
+            By.CSS_SELECTOR, '.assistant-frequent button')
+        self.assertEqual(frequent.text, ANSWER_TITLE)
+        frequent.click()
+        self.text_in('#assistant-article', ANSWER_TITLE)
+        self.assertAccessible()
+
         self.ask(UNCOVERED)
         self.text_in('#assistant-result', "Não encontrei resposta")
         self.assertFalse(driver.find_elements(By.ID, 'assistant-answer'))

@@ -256,7 +256,7 @@
         update();
     }
 
-    function run() {
+    function run(status) {
         const style = make('link', {rel: 'stylesheet',
             href: '/see_assistente/static/assistente.css'});
         document.head.appendChild(style);
@@ -279,17 +279,41 @@
                     document.getElementById('name').focus();
                 }));
         }
+        offerFrequent(section, status.frequent);
         mirror(section, target);
     }
 
     async function activated() {
+        // The status, or null where the assistant is not activated
         try {
             const response = await fetch(base + 'status',
                 {cache: 'no-store'});
-            return response.ok;
+            return response.ok ? await response.json() : null;
         } catch (error) {
-            return false;
+            return null;
         }
+    }
+
+    function offerFrequent(section, titles) {
+        if (!titles || !titles.length) {
+            return;
+        }
+        const box = make('div', {'class': 'assistant-frequent'});
+        box.appendChild(make('p', {id: 'assistant-frequent-title'},
+            'Perguntas frequentes:'));
+        const list = make('ul', {
+            'aria-labelledby': 'assistant-frequent-title'});
+        titles.forEach(function (title) {
+            const item = make('li');
+            item.appendChild(button('', title, false, function () {
+                document.getElementById('assistant-question').value = title;
+                document.getElementById('assistant-form').requestSubmit();
+            }));
+            item.firstChild.removeAttribute('id');
+            list.appendChild(item);
+        });
+        box.appendChild(list);
+        section.insertBefore(box, document.getElementById('assistant-result'));
     }
 
     const ready = new Promise(function (resolve) {
@@ -301,7 +325,7 @@
     });
     Promise.all([activated(), ready]).then(function (results) {
         if (results[0]) {
-            run();
+            run(results[0]);
         }
     });
 }());

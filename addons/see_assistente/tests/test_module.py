@@ -53,12 +53,15 @@ class AssistenteTestCase(ModuleTestCase):
         self.assertTrue(answer['answered'])
         self.assertEqual(answer['article']['id'], article.id)
         self.assertIn("segunda via", answer['passages'][0])
+        # Offered as a frequent question: the article's title
+        self.assertEqual(Question.frequent(), [article.title])
 
         Article.archive([article])
         self.assertEqual(Passage.search([], count=True), 0)
         answer = Question.ask("perdi meu cartao do passe livre", 'kiosk')
         self.assertFalse(answer['answered'])
         self.assertIsNone(answer['article'])
+        self.assertEqual(Question.frequent(), [])
 
         Article.draft([article])
         Article.write([article], {'body': "Outro texto."})
