@@ -14,7 +14,12 @@ of the question's words found in the article: below the threshold the
 assistant hands over to a person.
 
 The thresholds and weights are the ones measured on the evaluation set of
-the module's tests (tests/test_evaluation.py prints the figures).
+the module's tests (tests/test_evaluation.py prints the figures). The
+fusion answers the most questions right (109 of 126 against 107 for the
+embeddings alone and 97 for BM25 alone) and ranks best at top-1; the
+embeddings alone hand over more of the questions the base does not cover
+(28 of 30 against 25). BM25 keeps the exact words an embedding may miss
+(names of programmes, acronyms) in articles written after the set.
 """
 import re
 import threading

@@ -41,24 +41,27 @@ def passages(kb_articles):
 
 def evaluate(index, kb_articles, mode, threshold, pairs=None):
     """Return (top-1 accuracy, top-3 accuracy, share of "none" handed over,
-    share of answerable questions answered) of index on the questions
+    share of answerable questions answered right, share of all questions
+    answered with a wrong article) of index on the questions
 
     A question is answered when the first article's confidence reaches
     threshold; top-k counts an answerable question right when its article
     is among the first k (whatever the confidence)."""
     keys = [a['key'] for a in kb_articles]
-    top1 = top3 = answered = covered = handed = uncovered = 0
+    top1 = top3 = answered = covered = handed = uncovered = wrong = 0
     for question, expected in pairs or questions():
         found = index.search(question, mode=mode, limit=3)
         confident = bool(found) and found[0][2] >= threshold
         if expected == NONE:
             uncovered += 1
             handed += not confident
+            wrong += confident
             continue
         covered += 1
         ranked = [keys[f[0]] for f in found]
         top1 += ranked[:1] == [expected]
         top3 += expected in ranked
         answered += confident and ranked[0] == expected
+        wrong += confident and ranked[0] != expected
     return (top1 / covered, top3 / covered, handed / uncovered,
-        answered / covered)
+        answered / covered, wrong / (covered + uncovered))
