@@ -18,10 +18,11 @@ from sql import Literal, Null
 from sql.aggregate import Count, Max, Min
 from sql.conditionals import Case
 
+from trytond import config
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.modules.see_atendimento.integrity import ServerReadonly
-from trytond.pool import Pool
+from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
 from . import retrieval
@@ -161,6 +162,17 @@ class Question(ServerReadonly, ModelSQL, ModelView):
         return result
 
     @classmethod
+    def forget_old(cls):
+        """Delete the questions older than ``[see_assistente] question_days``
+        (365): citizens may type their data in them (LGPD), and the team
+        reads the recent ones"""
+        days = config.getint('see_assistente', 'question_days', default=365)
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.delete(where=table.date
+                < dt.datetime.now() - dt.timedelta(days=days)))
+
+    @classmethod
     def frequent(cls, limit=FREQUENT, days=30):
         """The titles of the published articles most often answered in the
         last days, for the pages to offer as frequent questions (never the
@@ -264,3 +276,14 @@ class Gap(ModelSQL, ModelView):
             | (question.helpful == 'no')
             | (question.handed_over == Literal(True)),
             group_by=[question.normalized])
+
+
+class Cron(metaclass=PoolMeta):
+    __name__ = 'ir.cron'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.method.selection.append(
+            ('see.assistente.question|forget_old',
+                "Forget Old Questions to the Assistant"))

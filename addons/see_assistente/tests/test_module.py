@@ -1,6 +1,8 @@
 # This file is part of the Central de Atendimento SEE project.
 # The COPYRIGHT file at the top level of this repository contains
 # the full copyright notices and license terms.
+import datetime as dt
+
 from trytond.modules.see_assistente import retrieval
 from trytond.modules.see_assistente.exceptions import AssistantError
 from trytond.pool import Pool
@@ -94,6 +96,13 @@ class AssistenteTestCase(ModuleTestCase):
         gap, = Gap.search([])
         self.assertEqual((gap.count, gap.unanswered, gap.handed_over,
                 gap.not_helpful), (2, 2, 1, 1))
+
+        # A year later the questions are forgotten
+        Question.write(Question.search([]), {
+                'date': dt.datetime.now() - dt.timedelta(days=366)})
+        Question.ask("qual o valor do ipva", 'kiosk')
+        Question.forget_old()
+        self.assertEqual(Question.search([], count=True), 1)
 
     @with_transaction()
     def test_agent_suggestions(self):
