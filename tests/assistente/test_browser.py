@@ -3,18 +3,23 @@
 # the full copyright notices and license terms.
 """The assistant on the citizens' pages, on a real server with every module
 
-One headless Chromium: at the kiosk a citizen asks a question the
+`AssistantApiTestCase` (no browser): the refusals of the JSON routes (see
+addons/see_assistente/routes.py). `AssistantBrowserTestCase`, one headless
+Chromium: at the kiosk a citizen asks a question the
 knowledge base answers and gets the passage with its article; asks
 something it does not cover and is offered a person (a ticket at the
 kiosk). In the webchat the citizen asks, is not answered, hands over and
 lands in the webchat's queue with the question already typed. Each page
 passes axe-core with no serious or critical violation."""
+import json
 import os
 import unittest
+import urllib.error
+import urllib.request
 
 from proteus import Wizard
 
-from tests.browser.chrome import TIMEOUT, BrowserTestCase, available
+from tests.browser.chrome import TIMEOUT, BrowserTestCase
 from tests.server import ROOT, TrytonServer
 from trytond.modules.see_assistente.tests import evaluation
 
@@ -27,9 +32,6 @@ FIXTURE = {}
 
 
 def setUpModule():
-    reason = available()
-    if reason:
-        raise unittest.SkipTest(reason)
     server.start()
     _fixture()
 
@@ -58,11 +60,80 @@ def _fixture():
     line.service = Service(server.records['service'])
     line.prefix = 'MAT'
     site.save()
-    device = Device(name="Totem", kind='kiosk', site=site)
-    device.save()
-    wizard = Wizard('see.device.token', [device])
-    FIXTURE['kiosk_token'] = wizard.form.token
-    wizard.execute('end')
+    for key in ['kiosk_token', 'api_token', 'rate_token']:
+        device = Device(name=f"Totem {key}", kind='kiosk', site=site)
+        device.save()
+        wizard = Wizard('see.device.token', [device])
+        FIXTURE[key] = wizard.form.token
+        wizard.execute('end')
+
+
+def api(path, data=None, token=None):
+    "(status, JSON or text) of a request to the assistant's routes"
+    headers = {'Content-Type': 'application/json'}
+    if token:
+        headers['X-Device-Token'] = token
+    request = urllib.request.Request(
+        f'{server.url}{server.database}/see_assistente/{path}',
+        headers=headers,
+        data=json.dumps(data).encode() if data is not None else None,
+        method='POST' if data is not None else 'GET')
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            body = response.read().decode()
+            status = response.status
+    except urllib.error.HTTPError as error:
+        body = error.read().decode()
+        status = error.code
+    try:
+        return status, json.loads(body)
+    except ValueError:
+        return status, body
+
+
+class AssistantApiTestCase(unittest.TestCase):
+    "The routes refuse what they cannot answer, in Portuguese"
+
+    def test_refusals(self):
+        token = FIXTURE['api_token']
+        status, data = api('kiosk/ask', {'question': ANSWERED})
+        self.assertEqual(status, 403)
+        status, data = api('kiosk/ask', {'question': '  '}, token)
+        self.assertEqual((status, data['error']['message']),
+            (400, "Escreva a sua pergunta ao assistente."))
+        status, data = api('kiosk/ask', {'question': 'x' * 501}, token)
+        self.assertEqual(status, 400)
+        self.assertIn("500 caracteres", data['error']['message'])
+        status, data = api('kiosk/ask', ['not', 'an', 'object'], token)
+        self.assertEqual(status, 400)
+
+        status, answer = api('kiosk/ask', {'question': ANSWERED}, token)
+        self.assertEqual(status, 200)
+        self.assertTrue(answer['answered'])
+        # Another's token does not give feedback on the question
+        status, data = api('kiosk/handover', {
+                'question': answer['question'], 'token': 'wrong'}, token)
+        self.assertEqual(status, 400)
+        status, data = api('kiosk/feedback', {
+                'question': answer['question'], 'token': answer['token'],
+                'helpful': True}, token)
+        self.assertEqual((status, data), (200, {'ok': True}))
+
+        # The article's page; none for an article not published
+        status, page = api(answer['article']['url'].split(
+                '/see_assistente/', 1)[1])
+        self.assertEqual(status, 200)
+        self.assertIn(ANSWER_TITLE, page)
+        status, _ = api('artigos/999999')
+        self.assertEqual(status, 404)
+
+    def test_rate_limited(self):
+        "A kiosk asks at most [see_assistente] questions_per_minute (30)"
+        token = FIXTURE['rate_token']
+        statuses = [api('kiosk/ask', {'question': UNCOVERED}, token)[0]
+            for _ in range(32)]
+        self.assertEqual(statuses[-1], 429)
+        self.assertNotIn(429, statuses[:25])
 
 
 class AssistantBrowserTestCase(BrowserTestCase):
