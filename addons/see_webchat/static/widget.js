@@ -622,6 +622,14 @@
             showAlert('Endereço inválido do chat.');
             return;
         }
+        // A question handed over (see_assistente) is the first message
+        var question = new URLSearchParams(window.location.search).get(
+            'pergunta');
+        if (question && !store.id) {
+            store.draft = question.slice(0, 2000);
+            save();
+            window.history.replaceState(null, '', window.location.pathname);
+        }
         fillForm();
         ['name', 'phone', 'cpf', 'consent'].forEach(function(id) {
             $(id).addEventListener('input', function() {
