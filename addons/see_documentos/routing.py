@@ -253,6 +253,9 @@ class Protocol(metaclass=PoolMeta):
     routing_steps = fields.One2Many(
         'see.routing.step', 'protocol', "Routing", readonly=True,
         help="The protocol's path between the sectors, in order.")
+    document_submissions = fields.One2Many(
+        'see.document.submission', 'protocol', "Document Submissions",
+        readonly=True)
     routing_unit = fields.Function(
         fields.Many2One('see.unit', "Now At",
             help="The sector that holds the protocol, or to which it was "

@@ -6,7 +6,7 @@ import secrets
 from email.message import EmailMessage
 from email.utils import formataddr
 
-from trytond.config import config
+from trytond import config
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.pool import Pool
@@ -83,6 +83,11 @@ class Submission(ServerReadonly, Workflow, ModelSQL, ModelView):
     token = fields.Char(
         "Access Token", readonly=True,
         help="The secret of the citizen's private link.")
+    link = fields.Function(
+        fields.Char("Citizen's Link",
+            help="Give it to the citizen: it opens the page where the "
+            "documents are sent and the review's result is shown."),
+        'get_link')
     documents = fields.One2Many(
         'see.document', 'submission', "Documents", readonly=True)
     reviewer = fields.Many2One(
@@ -465,8 +470,7 @@ class Submission(ServerReadonly, Workflow, ModelSQL, ModelView):
 
     # Notification --------------------------------------------------------
 
-    @property
-    def link(self):
+    def get_link(self, name):
         "The citizen's private link to the submission's page"
         base = config.get('see_documentos', 'public_url', default='')
         return '%s/see_documentos/%s/envio/%s' % (
@@ -497,7 +501,7 @@ class Submission(ServerReadonly, Workflow, ModelSQL, ModelView):
             'see_documentos.msg_email_%s_body' % kind,
             protocol=self.protocol.rec_name,
             checklist=self.checklist.rec_name,
-            documents='\n'.join(lines), link=self.link)
+            documents='\n'.join(lines), link=self.get_link('link'))
         message = EmailMessage()
         message['Subject'] = gettext(
             'see_documentos.msg_email_%s_subject' % kind,
