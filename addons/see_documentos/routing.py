@@ -5,7 +5,8 @@ import datetime as dt
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
-from trytond.modules.see_atendimento.integrity import ServerReadonly
+from trytond.modules.see_atendimento.integrity import (
+    ServerReadonly, external_call)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
@@ -156,6 +157,36 @@ class RoutingStep(ServerReadonly, Workflow, ModelSQL, ModelView):
                     unit=unit.rec_name))
 
     @classmethod
+    def origin(cls, protocol):
+        """The step that holds protocol and the sector it leaves from, the
+        service's responsible unit when it has not moved yet"""
+        current = cls.current(protocol)
+        if current and current.state == 'sent':
+            raise RoutingError(gettext(
+                    'see_documentos.msg_routing_not_received',
+                    protocol=protocol.rec_name,
+                    unit=current.to_unit.rec_name))
+        if current:
+            return current, current.to_unit
+        if protocol.service:
+            return None, protocol.service.unit
+        raise RoutingError(gettext(
+                'see_documentos.msg_routing_no_origin',
+                protocol=protocol.rec_name))
+
+    @classmethod
+    def create(cls, vlist):
+        pool = Pool()
+        Protocol = pool.get('see.protocol')
+        if external_call():
+            # Only the sector that holds the protocol dispatches it
+            for values in vlist:
+                if values.get('protocol'):
+                    _, from_unit = cls.origin(Protocol(values['protocol']))
+                    cls._check_member(from_unit)
+        return super().create(vlist)
+
+    @classmethod
     def preprocess_values(cls, mode, values):
         pool = Pool()
         Protocol = pool.get('see.protocol')
@@ -164,20 +195,7 @@ class RoutingStep(ServerReadonly, Workflow, ModelSQL, ModelView):
         if mode != 'create' or not values.get('protocol'):
             return values
         protocol = Protocol(values['protocol'])
-        current = cls.current(protocol)
-        if current and current.state == 'sent':
-            raise RoutingError(gettext(
-                    'see_documentos.msg_routing_not_received',
-                    protocol=protocol.rec_name,
-                    unit=current.to_unit.rec_name))
-        if current:
-            from_unit = current.to_unit
-        elif protocol.service:
-            from_unit = protocol.service.unit
-        else:
-            raise RoutingError(gettext(
-                    'see_documentos.msg_routing_no_origin',
-                    protocol=protocol.rec_name))
+        current, from_unit = cls.origin(protocol)
         if values.get('to_unit') == from_unit.id:
             raise RoutingError(gettext(
                     'see_documentos.msg_routing_same_unit',
@@ -186,8 +204,6 @@ class RoutingStep(ServerReadonly, Workflow, ModelSQL, ModelView):
             raise RoutingError(gettext(
                     'see_documentos.msg_routing_inactive',
                     unit=Unit(values['to_unit']).rec_name))
-        if Transaction().check_access:
-            cls._check_member(from_unit)
         if current:
             cls.leave([current])
         values.update({
