@@ -58,6 +58,8 @@ METHOD_PROBES = {
     'see.chat.session:webchat_figures': lambda t, c: [
         _date(_TODAY.replace(day=1)), _date(_TODAY)],
     'see.protocol.escalation:move': lambda t, c: [[], 'answered', {}],
+    'see.document.submission:next_task': lambda t, c: [],
+    'see.document:review': lambda t, c: [[], 'approve'],
     }
 # Models whose refused writes and clicks are also tried on real records
 SENSITIVE = ['see.protocol', 'see.protocol.escalation', 'see.call',

@@ -17,6 +17,7 @@ from trytond.transaction import Transaction
 from trytond.modules.see_atendimento.integrity import ServerReadonly
 
 from .exceptions import SubmissionError
+from trytond.model.exceptions import AccessError
 
 STATES = [
     ('draft', "Awaiting the Citizen"),
@@ -381,6 +382,13 @@ class Submission(ServerReadonly, Workflow, ModelSQL, ModelView):
     @classmethod
     def next_task(cls):
         "Claim the oldest task of the queue the user may see"
+        pool = Pool()
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        reviewers = {ModelData.get_id('see_documentos', name) for name in [
+                'group_reviewer', 'group_review_supervisor']}
+        if Transaction().user and not reviewers & set(User.get_groups()):
+            raise AccessError(gettext('see_documentos.msg_not_reviewer'))
         for submission in cls.search(
                 [('state', '=', 'submitted')], limit=5):
             try:
