@@ -491,7 +491,9 @@ class Submission(ServerReadonly, Workflow, ModelSQL, ModelView):
         with Transaction().set_context(language=CITIZEN_LANGUAGE):
             submission = self.__class__(self.id)
             message = submission._email_message(kind)
-        send_message_transactional(message, strict=True)
+        # Not strict: a mail server down must not undo the review; the
+        # failure is logged by trytond
+        send_message_transactional(message)
 
     def _email_message(self, kind):
         lines = []
