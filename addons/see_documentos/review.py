@@ -102,12 +102,21 @@ def _document(document):
         }
 
 
+PAGE_HEADERS = {
+    'Content-Security-Policy': CSP,
+    'X-Content-Type-Options': 'nosniff',
+    }
+
+
+@app.route('/see_documentos/revisao', methods={'GET'})
+def review_page(request):
+    "The review page; its script finds the database from the web client"
+    return static_response(STATIC, 'review.html', PAGE_HEADERS)
+
+
 @app.route('/<database_name>/see_documentos/revisao', methods={'GET'})
-def review_page(request, database_name):
-    return static_response(STATIC, 'review.html', {
-            'Content-Security-Policy': CSP,
-            'X-Content-Type-Options': 'nosniff',
-            })
+def review_database_page(request, database_name):
+    return static_response(STATIC, 'review.html', PAGE_HEADERS)
 
 
 @app.route('/<database_name>/see_documentos/revisao/tarefas',
