@@ -872,6 +872,10 @@ class Loader:
                     ('service', '=', self.services['MATRICULA'].id)],
                 order=[('id', 'ASC')], limit=1)
             if main:
+                # The unit user acts for the sectors the protocol passes
+                Unit = pool.get('see.unit')
+                Unit.write([self.units[c] for c in ['GMAT', 'GAC', 'GDOC']],
+                    {'users': [('add', [users['unidade'].id])]})
                 with Transaction().set_user(users['unidade'].id):
                     for unit, note in [
                             ('GAC', "Conferir os dados do requerente"),
