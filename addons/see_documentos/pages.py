@@ -203,7 +203,8 @@ def citizen_upload(request, pool, submission, item_id):
     "Store the body as the file of the item"
     Item = pool.get('see.document.checklist.item')
     Submission = pool.get('see.document.submission')
-    if (request.content_length or 0) > MAX_BODY:
+    # A body without its length (chunked) is not read at all
+    if request.content_length is None or request.content_length > MAX_BODY:
         raise UserError(gettext('see_documentos.msg_page_too_large',
                 size=MAX_BODY // (1024 * 1024)))
     filename = urllib.parse.unquote(request.headers.get('X-File-Name', ''))
