@@ -2,6 +2,7 @@
 # The COPYRIGHT file at the top level of this repository contains
 # the full copyright notices and license terms.
 import datetime as dt
+import random
 import unittest
 
 from trytond.modules.see_documentos.content import ContentRefused, inspect
@@ -9,8 +10,10 @@ from trytond.modules.see_documentos.document import parse_region
 from trytond.modules.see_documentos.submission import service_time
 from trytond.modules.see_documentos.tests.files import (
     make_jpeg, make_pdf, make_png)
+from trytond import config
 from trytond.pool import Pool
-from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.tests.test_tryton import (
+    DB_NAME, ModuleTestCase, activate_module, drop_db, with_transaction)
 
 
 class ContentTestCase(unittest.TestCase):
@@ -76,6 +79,49 @@ class SeeDocumentosTestCase(ModuleTestCase):
             dt.timedelta(hours=2))
         self.assertEqual(service_time(None, start, end), end - start)
         self.assertEqual(service_time(calendar, end, start), dt.timedelta(0))
+
+
+class CitizenPageTestCase(unittest.TestCase):
+    "The citizen's routes through trytond's WSGI application"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        activate_module('see_documentos')
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        drop_db()
+
+    def test_rate_limit(self):
+        """An address gets 404 for a wrong token, then 429 once over the
+        limit, with the message in Portuguese"""
+        from werkzeug.test import Client
+
+        from trytond.wsgi import app
+        previous = config.get('see_documentos', 'address_rate', default=None)
+        if not config.has_section('see_documentos'):
+            config.add_section('see_documentos')
+        config.set('see_documentos', 'address_rate', '3')
+        # Back to the value before, or the default
+        self.addCleanup(config.set, 'see_documentos', 'address_rate',
+            previous or '60')
+        client = Client(app)
+        # Addresses of the documentation range, new on each run: counts of
+        # an earlier run on the same database do not interfere
+        address = '2001:db8::%x' % random.getrandbits(32)
+        other = '2001:db8::%x' % random.getrandbits(32)
+        path = f'/{DB_NAME}/see_documentos/envio/{"x" * 43}/dados'
+        statuses = []
+        for _ in range(5):
+            response = client.get(path,
+                environ_base={'REMOTE_ADDR': address})
+            statuses.append(response.status_code)
+        self.assertEqual(statuses, [404, 404, 404, 429, 429])
+        self.assertIn('link', client.get(path, environ_base={
+                    'REMOTE_ADDR': other}).get_json()[
+                'error']['message'])
 
 
 del ModuleTestCase
