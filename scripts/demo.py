@@ -137,6 +137,24 @@ STAFF_PAGES = [
         'see_presencial'),
     ("Painel da unidade (supervisor da unidade)", 'see_presencial/unit',
         'see_presencial'),
+    ("Análise de documentos (analista)", 'see_documentos/revisao',
+        'see_documentos'),
+    ]
+# The document checklists: service, name, items (name, formats, pages,
+# required)
+CHECKLISTS = [
+    ('MATRICULA', "Documentos da matrícula", [
+            ("Documento de identidade do estudante", ['pdf', 'png', 'jpeg'],
+                2, True),
+            ("Comprovante de residência", ['pdf'], 1, True),
+            ("Histórico escolar", ['pdf'], 5, True),
+            ("Laudo médico (estudante com deficiência)", ['pdf'], 10,
+                False),
+            ]),
+    ('PASSELIVRE', "Documentos do Passe Livre", [
+            ("Declaração de matrícula", ['pdf'], 1, True),
+            ("Foto 3x4", ['png', 'jpeg'], None, True),
+            ]),
     ]
 DEVICE_PAGES = {
     'kiosk': "Totem de senhas",
@@ -296,6 +314,9 @@ USERS = [
     ('recepcao', "Renata Lins", [], []),
     ('supervisor-unidade', "Gustavo Henrique Barbosa", [], []),
     ('integracao', "Integração SIEPE", ['group_integration'], []),
+    # Their groups, in see_documentos, are given with the checklists
+    ('analista', "Rui Monteiro", [], []),
+    ('supervisor-analise', "Sofia Cavalcanti", [], []),
     ]
 ROLES = {
     'atendente': "Atendente",
@@ -310,6 +331,8 @@ ROLES = {
     'supervisor-unidade': "Supervisor da unidade presencial",
     'admin': "Administrador",
     'integracao': "Integração (JSON-RPC)",
+    'analista': "Analista de documentos",
+    'supervisor-analise': "Supervisora da análise de documentos",
     }
 AGENTS = ['atendente', 'atendente2', 'atendente3']
 
@@ -680,7 +703,7 @@ class Loader:
         self.load_calls()
         # Before the month's measurement, which counts their protocols
         self.load_site()
-        self.pages = self.load_pages()
+        self.pages = self.load_pages() + self.load_documents()
         self.measurements = self.load_contract()
         self.skip_configuration_wizard()
 
@@ -824,6 +847,140 @@ class Loader:
             pages.append((f"{DEVICE_PAGES[kind]} — {name}",
                     f'see_presencial/{kind}#token={token}'))
         return pages
+
+    def load_documents(self):
+        """The document checklists of two services, submissions of their
+        protocols in every state (sent, reviewed and returned through the
+        models' methods, as the citizen's page and the reviewer do) and a
+        protocol routed between three sectors; return the citizen's page
+        of a returned submission"""
+        pool = self.pool
+        try:
+            Checklist = pool.get('see.document.checklist')
+        except KeyError:
+            return []
+        from trytond.transaction import Transaction
+        Submission = pool.get('see.document.submission')
+        Protocol = pool.get('see.protocol')
+        Step = pool.get('see.routing.step')
+        User = pool.get('res.user')
+        users = self.users
+        for login, group in [('analista', 'group_reviewer'),
+                ('supervisor-analise', 'group_review_supervisor')]:
+            User.write([users[login]], {'groups': [
+                        ('add', [self.ref(group, 'see_documentos')])]})
+        if not Checklist.search([]):
+            Checklist.create([{
+                        'name': name,
+                        'service': self.services[code].id,
+                        'items': [('create', [{
+                                        'name': item, 'formats': formats,
+                                        'max_pages': pages,
+                                        'required': required,
+                                        'sequence': n,
+                                        } for n, (item, formats, pages,
+                                        required) in enumerate(items)])],
+                        } for code, name, items in CHECKLISTS])
+            self.count('see.document.checklist', len(CHECKLISTS))
+        if not Submission.search([]):
+            self.load_submissions()
+            main = Protocol.search([
+                    ('service', '=', self.services['MATRICULA'].id)],
+                order=[('id', 'ASC')], limit=1)
+            if main:
+                # The unit user acts for the sectors the protocol passes
+                Unit = pool.get('see.unit')
+                Unit.write([self.units[c] for c in ['GMAT', 'GAC', 'GDOC']],
+                    {'users': [('add', [users['unidade'].id])]})
+                with Transaction().set_user(users['unidade'].id):
+                    for unit, note in [
+                            ('GAC', "Conferir os dados do requerente"),
+                            ('GDOC', "Emitir a declaração pedida")]:
+                        step, = Step.create([{
+                                    'protocol': main[0].id,
+                                    'to_unit': self.units[unit].id,
+                                    'note': note,
+                                    }])
+                        Step.receive([step])
+                self.count('see.routing.step', 2)
+        returned = Submission.search([('state', '=', 'returned')], limit=1)
+        return [("Envio de documentos do cidadão (devolvido)",
+                'see_documentos/envio/' + s.token) for s in returned]
+
+    def load_submissions(self):
+        "One submission in each state on the protocols of the two services"
+        import io
+
+        from PIL import Image
+        from pypdf import PdfWriter
+        from trytond.transaction import Transaction
+        pool = self.pool
+        Checklist = pool.get('see.document.checklist')
+        Submission = pool.get('see.document.submission')
+        Document = pool.get('see.document')
+        Reason = pool.get('see.document.rejection.reason')
+        Protocol = pool.get('see.protocol')
+
+        def pdf(pages):
+            writer = PdfWriter()
+            for _ in range(pages):
+                writer.add_blank_page(width=595, height=842)
+            output = io.BytesIO()
+            writer.write(output)
+            return output.getvalue()
+
+        def png():
+            output = io.BytesIO()
+            Image.new('RGB', (90, 120), (200, 200, 220)).save(
+                output, format='PNG')
+            return output.getvalue()
+
+        reviewer = self.users['analista'].id
+        illegible, = Reason.search([('code', '=', 'ILEGIVEL')])
+        states = ['draft', 'submitted', 'in_review', 'returned',
+            'approved', 'cancelled']
+        created = 0
+        for checklist in Checklist.search([]):
+            protocols = Protocol.search([
+                    ('service', '=', checklist.service.id)],
+                order=[('id', 'ASC')], limit=len(states))
+            for state, protocol in zip(states, protocols):
+                submission, = Submission.create([{
+                            'protocol': protocol.id,
+                            'checklist': checklist.id,
+                            }])
+                created += 1
+                for item in checklist.required_items:
+                    if 'pdf' in item.formats:
+                        data, name = pdf(min(item.max_pages or 1, 2)), 'pdf'
+                    else:
+                        data, name = png(), 'png'
+                    submission.upload(item, f'{item.name}.{name}', data)
+                if state == 'draft':
+                    continue
+                if state == 'cancelled':
+                    Submission.cancel([submission])
+                    continue
+                Submission.submit([submission])
+                if state == 'submitted':
+                    continue
+                with Transaction().set_user(reviewer):
+                    Submission.claim([submission])
+                    if state == 'in_review':
+                        continue
+                    documents = Submission(submission.id).current_documents()
+                    if state == 'returned':
+                        first, documents = documents[0], documents[1:]
+                        Document.write([first], {
+                                'rejection_reason': illegible.id,
+                                'rejection_note': "A imagem está borrada.",
+                                'problem_page': first.pages,
+                                'problem_region': '0.1,0.2,0.6,0.15',
+                                })
+                        Document.reject([first])
+                    Document.approve(documents)
+                    Submission.conclude([submission])
+        self.count('see.document.submission', created)
 
     def skip_configuration_wizard(self):
         """The demo is configured: the administrator's first login opens

@@ -31,7 +31,7 @@ README = ROOT / 'README.md'
 BEGIN, END = '<!-- rights-table -->', '<!-- /rights-table -->'
 ROLES = ['agent', 'agent2', 'unit', 'supervisor', 'auditor',
     'contract_manager', 'fiscal', 'admin', 'integration', 'reception',
-    'desk_agent', 'site_supervisor']
+    'desk_agent', 'site_supervisor', 'reviewer', 'review_supervisor']
 # The column titles: the logins of the test and demo users
 TITLES = {
     'agent': 'atendente', 'agent2': 'atendente2', 'unit': 'unidade',
@@ -39,6 +39,7 @@ TITLES = {
     'contract_manager': 'gestor', 'fiscal': 'fiscal', 'admin': 'admin',
     'integration': 'integracao', 'reception': 'recepcao',
     'desk_agent': 'guiche', 'site_supervisor': 'supervisor-unidade',
+    'reviewer': 'analista', 'review_supervisor': 'supervisor-analise',
     }
 KINDS = {'stored', 'query', 'form', 'button', 'method'}
 

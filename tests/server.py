@@ -48,7 +48,8 @@ API (keep it small):
   ``supervisor``, ``auditor``, ``contract_manager``, ``fiscal``, ``admin``
   (also in Tryton's ``res.group_admin``), ``integration``, and the
   in-person ``reception``, ``desk_agent`` and ``site_supervisor`` (without
-  groups when see_presencial is not activated).
+  groups when see_presencial is not activated), the document ``reviewer``
+  and ``review_supervisor`` (without groups when see_documentos is not).
 - `records`: ids of what was created: ``unit``, ``service``.
 - `proteus(role)`: a proteus XML-RPC connection as that user (role or
   ``'root'`` for trytond's ``admin``); use `Model.get(name, config=...)` or
@@ -117,6 +118,11 @@ ROLES = {
             'see_presencial.group_desk_agent']),
     'site_supervisor': ('chefe-unidade', "Sara Chefe da Unidade", [
             'see_presencial.group_site_supervisor']),
+    # The document roles have no group where see_documentos is not active
+    'reviewer': ('analista', "Rui Analista de Documentos", [
+            'see_documentos.group_reviewer']),
+    'review_supervisor': ('supervisor-analise', "Sofia Supervisora da Análise", [
+            'see_documentos.group_review_supervisor']),
     }
 ROOT_PASSWORD = 'admin-Senha-de-teste-1'
 _MARKER = 'SEE-SERVER-DATA '

@@ -340,6 +340,27 @@ class DemoTestCase(unittest.TestCase):
         (desks,), = self.query('SELECT COUNT(*) FROM see_site_desk')
         self.assertEqual(desks, 3)
 
+    def test_documents_in_every_state(self):
+        """Two services have document checklists, with submissions in every
+        state, a returned one with its rejected document marked, and a
+        protocol routed through two sectors"""
+        (checklists,), = self.query(
+            'SELECT COUNT(*) FROM see_document_checklist')
+        self.assertEqual(checklists, 2)
+        states = {s for s, in self.query(
+                'SELECT DISTINCT state FROM see_document_submission')}
+        self.assertEqual(states, {'draft', 'submitted', 'in_review',
+                'returned', 'approved', 'cancelled'})
+        rows = self.query("SELECT problem_page, problem_region "
+            "FROM see_document WHERE state = 'rejected'")
+        self.assertTrue(rows)
+        self.assertTrue(all(page and region for page, region in rows))
+        trail = self.query('SELECT f.code, t.code, s.state '
+            'FROM see_routing_step s JOIN see_unit f ON f.id = s.from_unit '
+            'JOIN see_unit t ON t.id = s.to_unit ORDER BY s.id')
+        self.assertEqual(trail, [('GMAT', 'GAC', 'done'),
+                ('GAC', 'GDOC', 'received')])
+
     def test_site_calendar_and_supervisor(self):
         """The site is open at any hour (the demo issues tickets whenever it
         runs) and has its own supervisor, printed with the logins"""

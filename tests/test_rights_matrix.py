@@ -59,6 +59,8 @@ METHOD_PROBES = {
         _date(_TODAY.replace(day=1)), _date(_TODAY)],
     'see.protocol.escalation:move': lambda t, c: [[], 'answered', {}],
     'see.kb.article:assistant_suggest': lambda t, c: ['matrícula'],
+    'see.document.submission:next_task': lambda t, c: [],
+    'see.document:review': lambda t, c: [[], 'approve'],
     }
 # Models whose refused writes and clicks are also tried on real records
 SENSITIVE = ['see.protocol', 'see.protocol.escalation', 'see.call',
