@@ -12,19 +12,17 @@ kiosk). In the webchat the citizen asks, is not answered, hands over and
 lands in the webchat's queue with the question already typed. Each page
 passes axe-core with no serious or critical violation."""
 import json
-import os
 import unittest
 import urllib.error
 import urllib.request
 
 from proteus import Wizard
 
-from tests.browser.chrome import TIMEOUT, BrowserTestCase
-from tests.server import ROOT, TrytonServer
+from tests.browser.chrome import CitizenPageTestCase
+from tests.server import TrytonServer
 from trytond.modules.see_assistente.tests import evaluation
 
 server = TrytonServer()
-AXE = os.path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js')
 ANSWERED = "perdi meu cartao do passe livre, como tiro outro"
 ANSWER_TITLE = "Passe Livre Estudantil: cartão bloqueado ou perdido"
 UNCOVERED = "como faço pra tirar a carteira de motorista"
@@ -136,43 +134,8 @@ class AssistantApiTestCase(unittest.TestCase):
         self.assertNotIn(429, statuses[:25])
 
 
-class AssistantBrowserTestCase(BrowserTestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        with open(AXE) as file:
-            cls.axe = file.read()
-
-    def wait(self, condition, timeout=TIMEOUT):
-        from selenium.webdriver.support.ui import WebDriverWait
-        return WebDriverWait(self.driver, timeout).until(condition)
-
-    def visible(self, css):
-        from selenium.webdriver.common.by import By
-        from selenium.webdriver.support import expected_conditions as EC
-        return self.wait(
-            EC.visibility_of_element_located((By.CSS_SELECTOR, css)))
-
-    def text_in(self, css, text):
-        from selenium.webdriver.common.by import By
-        from selenium.webdriver.support import expected_conditions as EC
-        return self.wait(EC.text_to_be_present_in_element(
-                (By.CSS_SELECTOR, css), text))
-
-    def assertAccessible(self):
-        "No serious or critical violation found by axe-core"
-        self.driver.execute_script(self.axe)
-        violations = self.driver.execute_async_script(
-            'const done = arguments[arguments.length - 1];'
-            'axe.run(document).then(r => done(r.violations.map(v => ({'
-            'id: v.id, impact: v.impact, help: v.help,'
-            'nodes: v.nodes.map(n => n.target.join(" "))}))))'
-            '.catch(e => done([{id: "axe", impact: "critical",'
-            'help: String(e), nodes: []}]));')
-        serious = [v for v in violations
-            if v['impact'] in {'serious', 'critical'}]
-        self.assertEqual(serious, [])
+class AssistantBrowserTestCase(CitizenPageTestCase):
+    "The kiosk's and the widget's assistant in one headless Chromium"
 
     def ask(self, question):
         from selenium.webdriver.common.by import By

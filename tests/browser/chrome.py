@@ -109,6 +109,51 @@ class BrowserTestCase(unittest.TestCase):
         return png, html
 
 
+
+AXE = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..',
+    'node_modules', 'axe-core', 'axe.min.js')
+
+
+class CitizenPageTestCase(BrowserTestCase):
+    """A BrowserTestCase for the citizens' pages: waits on conditions and
+    the accessibility check (axe-core) every such page passes"""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        with open(AXE) as file:
+            cls.axe = file.read()
+
+    def wait(self, condition, timeout=TIMEOUT):
+        from selenium.webdriver.support.ui import WebDriverWait
+        return WebDriverWait(self.driver, timeout).until(condition)
+
+    def visible(self, css):
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support import expected_conditions as EC
+        return self.wait(
+            EC.visibility_of_element_located((By.CSS_SELECTOR, css)))
+
+    def text_in(self, css, text):
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support import expected_conditions as EC
+        return self.wait(EC.text_to_be_present_in_element(
+                (By.CSS_SELECTOR, css), text))
+
+    def assertAccessible(self):
+        "No serious or critical violation found by axe-core"
+        self.driver.execute_script(self.axe)
+        violations = self.driver.execute_async_script(
+            'const done = arguments[arguments.length - 1];'
+            'axe.run(document).then(r => done(r.violations.map(v => ({'
+            'id: v.id, impact: v.impact, help: v.help,'
+            'nodes: v.nodes.map(n => n.target.join(" "))}))))'
+            '.catch(e => done([{id: "axe", impact: "critical",'
+            'help: String(e), nodes: []}]));')
+        serious = [v for v in violations
+            if v['impact'] in {'serious', 'critical'}]
+        self.assertEqual(serious, [])
+
 def sao_login(driver, server, role):
     "Log in to the web client as the user of role and wait for its menu"
     from selenium.webdriver.common.by import By

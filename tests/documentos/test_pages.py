@@ -18,11 +18,10 @@ import unittest
 import urllib.error
 import urllib.request
 
-from tests.browser.chrome import TIMEOUT, BrowserTestCase, available
-from tests.server import ROOT, TrytonServer
+from tests.browser.chrome import TIMEOUT, CitizenPageTestCase, available
+from tests.server import TrytonServer
 
 server = TrytonServer()
-AXE = os.path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js')
 FIXTURE = {}
 
 
@@ -120,7 +119,7 @@ class CitizenApiTestCase(unittest.TestCase):
                 (submission_id,)), [(0,)])
 
 
-class DocumentPagesBrowserTestCase(BrowserTestCase):
+class DocumentPagesBrowserTestCase(CitizenPageTestCase):
     "The citizen and the reviewer in one headless Chromium"
 
     @classmethod
@@ -129,8 +128,6 @@ class DocumentPagesBrowserTestCase(BrowserTestCase):
         if reason:
             raise unittest.SkipTest(reason)
         super().setUpClass()
-        with open(AXE) as file:
-            cls.axe = file.read()
         cls.folder = tempfile.mkdtemp(prefix='see-documentos-')
         cls.files = {}
         for name, pages in [('rg.pdf', 2), ('comprovante.pdf', 1),
@@ -139,36 +136,6 @@ class DocumentPagesBrowserTestCase(BrowserTestCase):
             with open(path, 'wb') as file:
                 file.write(make_pdf(pages))
             cls.files[name] = path
-
-    def wait(self, condition, timeout=TIMEOUT):
-        from selenium.webdriver.support.ui import WebDriverWait
-        return WebDriverWait(self.driver, timeout).until(condition)
-
-    def visible(self, css):
-        from selenium.webdriver.common.by import By
-        from selenium.webdriver.support import expected_conditions as EC
-        return self.wait(EC.visibility_of_element_located(
-                (By.CSS_SELECTOR, css)))
-
-    def text_in(self, css, text):
-        from selenium.webdriver.common.by import By
-        from selenium.webdriver.support import expected_conditions as EC
-        return self.wait(EC.text_to_be_present_in_element(
-                (By.CSS_SELECTOR, css), text))
-
-    def check_axe(self):
-        "No serious or critical violation found by axe-core"
-        self.driver.execute_script(self.axe)
-        violations = self.driver.execute_async_script(
-            'const done = arguments[arguments.length - 1];'
-            'axe.run(document).then(r => done(r.violations.map(v => ({'
-            'id: v.id, impact: v.impact, help: v.help,'
-            'nodes: v.nodes.map(n => n.target.join(" "))}))))'
-            '.catch(e => done([{id: "axe", impact: "critical",'
-            'help: String(e), nodes: []}]));')
-        serious = [v for v in violations
-            if v['impact'] in {'serious', 'critical'}]
-        self.assertEqual(serious, [])
 
     def upload(self, item, filename):
         "The citizen chooses the file of item and sends it"
@@ -192,7 +159,7 @@ class DocumentPagesBrowserTestCase(BrowserTestCase):
         # The citizen sends both documents
         driver.get(server.url + path)
         self.text_in('#state', 'Aguardando o cidadão')
-        self.check_axe()
+        self.assertAccessible()
         self.upload("Documento de identidade", 'rg.pdf')
         self.upload("Comprovante de residência", 'comprovante.pdf')
         self.visible('#submit').click()
@@ -256,7 +223,7 @@ class DocumentPagesBrowserTestCase(BrowserTestCase):
         mark = self.visible('.preview .mark')
         self.assertAlmostEqual(float(mark.get_attribute('style').split(
                     'left:')[1].split('%')[0]), left * 100, delta=0.01)
-        self.check_axe()
+        self.assertAccessible()
         # The approved document cannot be replaced; the rejected one is
         items = FIXTURE['items']
         self.assertEqual(driver.find_elements(

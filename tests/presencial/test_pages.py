@@ -14,17 +14,15 @@ evaluation tablet, on a real server.
   critical violation.
 """
 import json
-import os
 import threading
 import unittest
 import urllib.error
 import urllib.request
 
-from tests.browser.chrome import TIMEOUT, BrowserTestCase, available
-from tests.server import ROOT, TrytonServer
+from tests.browser.chrome import TIMEOUT, CitizenPageTestCase, available
+from tests.server import TrytonServer
 
 server = TrytonServer()
-AXE = os.path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js')
 BAD_CPF = '123.456.789-00'
 GOOD_CPF = '529.982.247-25'
 
@@ -311,7 +309,7 @@ def _forget_failures():
         conn.commit()
 
 
-class DevicePagesBrowserTestCase(BrowserTestCase):
+class DevicePagesBrowserTestCase(CitizenPageTestCase):
     "The three pages in one headless Chromium"
 
     @classmethod
@@ -320,42 +318,10 @@ class DevicePagesBrowserTestCase(BrowserTestCase):
         if reason:
             raise unittest.SkipTest(reason)
         super().setUpClass()
-        with open(AXE) as file:
-            cls.axe = file.read()
 
     def url(self, kind):
         return (f'{server.url}{server.database}/see_presencial/{kind}'
             f'#token={FIXTURE[kind + "_token"]}')
-
-    def wait(self, condition, timeout=TIMEOUT):
-        from selenium.webdriver.support.ui import WebDriverWait
-        return WebDriverWait(self.driver, timeout).until(condition)
-
-    def visible(self, css):
-        from selenium.webdriver.common.by import By
-        from selenium.webdriver.support import expected_conditions as EC
-        return self.wait(
-            EC.visibility_of_element_located((By.CSS_SELECTOR, css)))
-
-    def text_in(self, css, text):
-        from selenium.webdriver.common.by import By
-        from selenium.webdriver.support import expected_conditions as EC
-        return self.wait(EC.text_to_be_present_in_element(
-                (By.CSS_SELECTOR, css), text))
-
-    def assertAccessible(self):
-        "No serious or critical violation found by axe-core"
-        self.driver.execute_script(self.axe)
-        violations = self.driver.execute_async_script(
-            'const done = arguments[arguments.length - 1];'
-            'axe.run(document).then(r => done(r.violations.map(v => ({'
-            'id: v.id, impact: v.impact, help: v.help,'
-            'nodes: v.nodes.map(n => n.target.join(" "))}))))'
-            '.catch(e => done([{id: "axe", impact: "critical",'
-            'help: String(e), nodes: []}]));')
-        serious = [v for v in violations
-            if v['impact'] in {'serious', 'critical'}]
-        self.assertEqual(serious, [])
 
     def test_kiosk(self):
         """A ticket without and with priority, printed as a receipt; a bad
