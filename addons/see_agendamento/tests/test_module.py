@@ -1,0 +1,12 @@
+# This file is part of the Central de Atendimento SEE project.
+# The COPYRIGHT file at the top level of this repository contains
+# the full copyright notices and license terms.
+from trytond.tests.test_tryton import ModuleTestCase
+
+
+class AgendamentoTestCase(ModuleTestCase):
+    "Test the see_agendamento module"
+    module = 'see_agendamento'
+
+
+del ModuleTestCase
