@@ -12,11 +12,12 @@ from trytond.modules.see_atendimento.integrity import ServerReadonly
 from trytond.modules.see_atendimento.party import normalize_cpf
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
+from trytond.rpc import RPC
 from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import (
     AppointmentError, AppointmentValidationError, SlotTakenError)
-from .notification import notify
+from .notification import notice_language, notify
 
 STATES = [
     ('draft', "Held"),
@@ -146,14 +147,9 @@ class Appointment(ServerReadonly, Workflow, ModelSQL, ModelView):
                     },
                 })
         cls.__rpc__.update({
-                'book': cls._rpc_write(),
-                'reschedule_to': cls._rpc_write(instantiate=0),
+                'book': RPC(readonly=False, result=int),
+                'reschedule_to': RPC(readonly=False, instantiate=0),
                 })
-
-    @classmethod
-    def _rpc_write(cls, **kwargs):
-        from trytond.rpc import RPC
-        return RPC(readonly=False, **kwargs)
 
     @classmethod
     def default_state(cls):
@@ -460,8 +456,11 @@ class Appointment(ServerReadonly, Workflow, ModelSQL, ModelView):
                 ('hold_expires', '<=', now),
                 ])
         if holds:
-            cls.cancel(holds, reason=gettext(
-                    'see_agendamento.msg_appointment_hold_expired'))
+            # Stored for the staff and the citizen, in their language
+            with Transaction().set_context(language=notice_language()):
+                reason = gettext(
+                    'see_agendamento.msg_appointment_hold_expired')
+            cls.cancel(holds, reason=reason)
 
     @classmethod
     def mark_no_shows(cls, now=None):

@@ -18,6 +18,7 @@ from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields)
 from trytond.modules.see_atendimento.integrity import ServerReadonly
 from trytond.pool import Pool
+from trytond.rpc import RPC
 from trytond.transaction import Transaction
 
 from .exceptions import BookingTypeValidationError
@@ -29,6 +30,8 @@ CHANNELS = [
     ]
 # The states of the appointments that take their slot
 TAKING_STATES = ['draft', 'confirmed', 'checked_in', 'done']
+# The most days a request of the free slots covers
+MAX_RANGE_DAYS = 31
 
 
 class BookingType(ServerReadonly, DeactivableMixin, ModelSQL, ModelView):
@@ -81,6 +84,9 @@ class BookingType(ServerReadonly, DeactivableMixin, ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         cls._order.insert(0, ('name', 'ASC'))
+        cls.__rpc__.update({
+                'slots': RPC(),
+                })
 
     @classmethod
     def default_channel(cls):
@@ -219,6 +225,16 @@ class BookingType(ServerReadonly, DeactivableMixin, ModelSQL, ModelView):
             if used < self.capacity:
                 result.append((start, end, self.capacity - used))
         return result
+
+    @classmethod
+    def slots(cls, booking_type, start_date, end_date):
+        """The [start, end, free places] of the bookable slots of
+        booking_type (an id) from start_date to end_date, at most a month"""
+        booking_type = cls(int(booking_type))
+        if (end_date - start_date).days > MAX_RANGE_DAYS:
+            end_date = start_date + dt.timedelta(days=MAX_RANGE_DAYS)
+        return [list(s) for s in booking_type.availability(
+                start_date, end_date)]
 
     def lock_slot(self, start):
         """Serialize the bookings of the slot at start

@@ -14,6 +14,7 @@ from trytond import config
 from trytond.i18n import gettext
 from trytond.sendmail import send_message_transactional
 from trytond.transaction import Transaction
+from trytond.url import http_host
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +69,8 @@ def notify(appointment, event, **extra):
     reaches them"""
     subject_id, body_id = EVENTS[event]
     with Transaction().set_context(language=notice_language()):
+        # Read again in the citizens' language
+        appointment = appointment.__class__(appointment.id)
         values = {
             'number': appointment.number or '',
             'service': appointment.service.rec_name,
@@ -75,7 +78,8 @@ def notify(appointment, event, **extra):
             'start': appointment.local_start,
             'channel': appointment.channel_string,
             'link': appointment.public_url(
-                config.get('see_agendamento', 'public_url', default='')),
+                config.get('see_agendamento', 'public_url',
+                    default=http_host())),
             'name': appointment.requester_name or '',
             }
         values.update(extra)
