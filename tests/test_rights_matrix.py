@@ -58,6 +58,11 @@ METHOD_PROBES = {
     'see.chat.session:webchat_figures': lambda t, c: [
         _date(_TODAY.replace(day=1)), _date(_TODAY)],
     'see.protocol.escalation:move': lambda t, c: [[], 'answered', {}],
+    # Without a booking type or appointments: only the access is checked
+    'see.appointment:book': lambda t, c: [None, 'in_person', None],
+    'see.appointment:reschedule': lambda t, c: [[], None, None],
+    'see.booking.type:slots': lambda t, c: [
+        0, _date(_TODAY), _date(_TODAY)],
     }
 # Models whose refused writes and clicks are also tried on real records
 SENSITIVE = ['see.protocol', 'see.protocol.escalation', 'see.call',

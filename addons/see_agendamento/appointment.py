@@ -147,8 +147,9 @@ class Appointment(ServerReadonly, Workflow, ModelSQL, ModelView):
                     },
                 })
         cls.__rpc__.update({
-                'book': RPC(readonly=False, result=int),
-                'reschedule_to': RPC(readonly=False, instantiate=0),
+                'book': RPC(readonly=False,
+                    result=lambda a: a.id if a else None),
+                'reschedule': RPC(readonly=False, instantiate=0),
                 })
 
     @classmethod
@@ -258,6 +259,11 @@ class Appointment(ServerReadonly, Workflow, ModelSQL, ModelView):
         requester_* fields, may be given at once"""
         pool = Pool()
         BookingType = pool.get('see.booking.type')
+        ModelAccess = pool.get('ir.model.access')
+        # Who may change appointments may book them
+        ModelAccess.check(cls.__name__, 'write')
+        if booking_type is None:
+            return None
         booking_type = BookingType(int(booking_type))
         if not booking_type.active:
             raise AppointmentError(gettext(
@@ -282,6 +288,15 @@ class Appointment(ServerReadonly, Workflow, ModelSQL, ModelView):
         with without_check_access():
             appointment, = cls.create([values])
         return appointment
+
+    @classmethod
+    def reschedule(cls, appointments, start, channel=None):
+        "Move each appointment to the slot at start (and channel)"
+        pool = Pool()
+        ModelAccess = pool.get('ir.model.access')
+        ModelAccess.check(cls.__name__, 'write')
+        for appointment in appointments:
+            appointment.reschedule_to(start, channel)
 
     def reschedule_to(self, start, channel=None):
         """Move the appointment to the slot at start (and channel), if it is

@@ -230,6 +230,8 @@ class BookingType(ServerReadonly, DeactivableMixin, ModelSQL, ModelView):
     def slots(cls, booking_type, start_date, end_date):
         """The [start, end, free places] of the bookable slots of
         booking_type (an id) from start_date to end_date, at most a month"""
+        if not cls.search([('id', '=', int(booking_type or 0))]):
+            return []
         booking_type = cls(int(booking_type))
         if (end_date - start_date).days > MAX_RANGE_DAYS:
             end_date = start_date + dt.timedelta(days=MAX_RANGE_DAYS)

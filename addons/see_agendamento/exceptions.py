@@ -23,3 +23,11 @@ class SlotTakenError(AppointmentError):
 
 class BookingPageError(UserError):
     pass
+
+
+class RateLimitError(BookingPageError):
+    pass
+
+
+class NotFoundError(BookingPageError):
+    pass
