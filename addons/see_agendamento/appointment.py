@@ -69,6 +69,9 @@ class Appointment(ServerReadonly, Workflow, ModelSQL, ModelView):
         "Hold Expires", readonly=True,
         help="The held slot is freed at this time unless confirmed.")
     token = fields.Char("Token", readonly=True)
+    room_token = fields.Char(
+        "Room Token", readonly=True,
+        help="The agent's key to the video room.")
     confirm_date = fields.DateTime("Confirmed", readonly=True)
     check_in_date = fields.DateTime("Checked In", readonly=True)
     reminder_date = fields.DateTime("Reminder Sent", readonly=True)
@@ -79,6 +82,8 @@ class Appointment(ServerReadonly, Workflow, ModelSQL, ModelView):
     protocol = fields.Many2One(
         'see.protocol', "Protocol", readonly=True, ondelete='RESTRICT',
         help="The protocol of the video attendance.")
+    chat = fields.One2Many(
+        'see.appointment.chat', 'appointment', "Video Chat", readonly=True)
     state = fields.Selection(
         STATES, "State", readonly=True, required=True, sort=False)
     state_string = state.translated('state')
@@ -98,6 +103,7 @@ class Appointment(ServerReadonly, Workflow, ModelSQL, ModelView):
                     (t.booking_type, Index.Equality()),
                     (t.start, Index.Range())),
                 Index(t, (t.token, Index.Equality())),
+                Index(t, (t.room_token, Index.Equality())),
                 Index(t, (t.state, Index.Equality(cardinality='low')),
                     where=t.state.in_(['draft', 'confirmed'])),
                 })
@@ -440,19 +446,26 @@ class Appointment(ServerReadonly, Workflow, ModelSQL, ModelView):
         to_open = [a for a in appointments
             if a.channel == 'video' and a.state == 'confirmed'
             and not a.protocol]
-        if not to_open:
-            return
-        with without_check_access():
-            protocols = Protocol.create([{
-                        'channel': 'video',
-                        'service': a.service.id,
-                        'state': 'attending',
-                        'requester_name': a.requester_name,
-                        'requester_cpf': a.requester_cpf,
-                        } for a in to_open])
+        if to_open:
+            with without_check_access():
+                protocols = Protocol.create([{
+                            'channel': 'video',
+                            'service': a.service.id,
+                            'state': 'attending',
+                            'requester_name': a.requester_name,
+                            'requester_cpf': a.requester_cpf,
+                            } for a in to_open])
             for appointment, protocol in zip(to_open, protocols):
                 appointment.protocol = protocol
+                appointment.room_token = secrets.token_urlsafe(24)
             cls.save(to_open)
+        rooms = [a for a in appointments if a.room_token]
+        if len(rooms) == 1:
+            # Open the agent's side of the room in the browser
+            return {
+                'type': 'ir.action.url',
+                'url': rooms[0].room_url(),
+                }
 
     @classmethod
     @ModelView.button
@@ -522,6 +535,11 @@ class Appointment(ServerReadonly, Workflow, ModelSQL, ModelView):
     def local_start(self):
         return self.site.format_local(self.start)
 
+    def room_url(self):
+        "The agent's link to the video room, relative to the server"
+        return '/%s/see_agendamento/video/%s' % (
+            Transaction().database.name, self.room_token)
+
     def public_url(self, base=None):
         "The citizen's private link to the appointment"
         base = base or Transaction().context.get('see_public_url') or ''
@@ -554,4 +572,6 @@ class Cron(metaclass=PoolMeta):
                     "Mark Appointment No-Shows"),
                 ('see.appointment|send_reminders',
                     "Send Appointment Reminders"),
+                ('see.appointment.signal|clean',
+                    "Forget Video Room Signals"),
                 ])

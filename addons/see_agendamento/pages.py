@@ -26,6 +26,18 @@ with the message in Portuguese (400, 404 for an unknown token, 429 beyond
 - ``POST api/appointment/<token>/reschedule`` with ``{start, channel}``
 - ``POST api/appointment/<token>/cancel``
 
+The video room, ``GET /<database>/see_agendamento/video/<token>``, for the
+citizen with their token and for the agent with the room token (the link
+of the appointment's "Start Video" button); its signalling is polled:
+
+- ``GET  api/video/<token>``: ``{side, appointment, started, protocol,
+  ice_servers}``
+- ``POST api/video/<token>/signals`` with ``{kind, payload}`` (hello,
+  offer, answer, candidate, bye) for the other side
+- ``GET  api/video/<token>/signals?after=ID&chat=ID``: ``{signals: [{id,
+  kind, payload}], chat: [{id, side, author, text}], started}``
+- ``POST api/video/<token>/chat`` with ``{text}``: kept on the protocol
+
 The data routes run as root through the models' methods, which check
 everything; the token is the citizen's only key and is never listed.
 """
@@ -45,6 +57,7 @@ from trytond.wsgi import app
 
 from .exceptions import BookingPageError, NotFoundError, RateLimitError
 from .notification import notice_language
+from .video import ice_servers, room_side
 
 STATIC = os.path.join(os.path.dirname(__file__), 'static')
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; "
@@ -314,3 +327,94 @@ def appointment_cancel(request, pool, token):
     Appointment.cancel([appointment], reason=gettext(
             'see_agendamento.msg_page_cancelled_by_citizen'))
     return _json({'appointment': _describe(appointment)})
+
+
+# Video room --------------------------------------------------------------
+
+def _room(pool, token):
+    appointment, side = room_side(token)
+    if not appointment:
+        raise NotFoundError(gettext('see_agendamento.msg_page_not_found'))
+    return appointment, side
+
+
+@app.route('/<database_name>/see_agendamento/video/<token>',
+    methods={'GET'})
+def video_page(request, database_name, token):
+    "The video room, for the citizen (their token) or the agent"
+    return _static('video.html', CSP)
+
+
+@app.route('/<database_name>/see_agendamento/api/video/<token>',
+    methods={'GET'})
+@with_pool
+@json_errors
+@limited
+@with_transaction(context=_context())
+def video_room(request, pool, token):
+    "Who is in the room and how to reach the other side"
+    appointment, side = _room(pool, token)
+    return _json({
+            'side': side,
+            'appointment': _describe(appointment),
+            'started': bool(appointment.protocol),
+            'protocol': (appointment.protocol.number
+                if appointment.protocol else None),
+            'ice_servers': ice_servers(),
+            })
+
+
+@app.route('/<database_name>/see_agendamento/api/video/<token>/signals',
+    methods={'GET', 'POST'})
+@with_pool
+@json_errors
+@limited
+@with_transaction(context=_context())
+def video_signals(request, pool, token):
+    """POST {kind, payload}: a signal to the other side; GET ?after=ID: the
+    other side's signals and the room's chat after the given ids"""
+    Signal = pool.get('see.appointment.signal')
+    Chat = pool.get('see.appointment.chat')
+    appointment, side = _room(pool, token)
+    if appointment.state != 'confirmed' or appointment.channel != 'video':
+        raise BookingPageError(
+            gettext('see_agendamento.msg_video_closed'))
+    if request.method == 'POST':
+        data = _body(request)
+        signal = Signal.send(appointment, side, str(data.get('kind') or ''),
+            json.dumps(data.get('payload')))
+        return _json({'id': signal.id}, HTTPStatus.CREATED)
+    try:
+        after = int(request.args.get('after') or 0)
+        chat_after = int(request.args.get('chat') or 0)
+    except ValueError:
+        raise BookingPageError(gettext('see_agendamento.msg_page_invalid'))
+    signals = Signal.receive(appointment, side, after)
+    for signal in signals:
+        signal['payload'] = json.loads(signal['payload'] or 'null')
+    chat = [{'id': m.id, 'side': m.side, 'author': m.author or '',
+            'text': m.text}
+        for m in Chat.search([
+                ('appointment', '=', appointment.id),
+                ('id', '>', chat_after),
+                ], order=[('id', 'ASC')], limit=200)]
+    return _json({'signals': signals, 'chat': chat,
+            'started': bool(appointment.protocol)})
+
+
+@app.route('/<database_name>/see_agendamento/api/video/<token>/chat',
+    methods={'POST'})
+@with_pool
+@json_errors
+@limited
+@with_transaction(context=_context())
+def video_chat(request, pool, token):
+    "A chat message of the room, kept on the protocol"
+    Chat = pool.get('see.appointment.chat')
+    appointment, side = _room(pool, token)
+    if appointment.state != 'confirmed' or appointment.channel != 'video':
+        raise BookingPageError(
+            gettext('see_agendamento.msg_video_closed'))
+    message = Chat.post(appointment, side, str(_body(request).get('text')
+            or ''))
+    return _json({'id': message.id}, HTTPStatus.CREATED)
