@@ -262,3 +262,108 @@ class BookingPageBrowserTestCase(BrowserTestCase):
             "Confirmado")
         self.visible('#manage')
         self.assertAccessible()
+
+
+MEDIA = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+    # Two browsers on one machine: plain host candidates, loopback allowed
+    '--disable-features=WebRtcHideLocalIpsWithMdns',
+    '--allow-loopback-in-peer-connection',
+    '--autoplay-policy=no-user-gesture-required']
+
+
+class VideoRoomBrowserTestCase(unittest.TestCase):
+    """The agent and the citizen, each in a headless Chromium with a fake
+    camera and microphone, see each other and chat"""
+
+    @classmethod
+    def setUpClass(cls):
+        import shutil
+        import tempfile
+
+        from tests.browser.chrome import new_driver
+        reason = available()
+        if reason:
+            raise unittest.SkipTest(reason)
+        super().setUpClass()
+        cls.drivers = {}
+        for side in ['agent', 'citizen']:
+            profile = tempfile.mkdtemp(prefix='see-chromium-')
+            cls.addClassCleanup(shutil.rmtree, profile, ignore_errors=True)
+            driver = new_driver(profile, MEDIA)
+            cls.addClassCleanup(driver.quit)
+            cls.drivers[side] = driver
+        with open(AXE) as file:
+            cls.axe = file.read()
+
+    def wait(self, driver, condition, timeout=TIMEOUT):
+        from selenium.webdriver.support.ui import WebDriverWait
+        return WebDriverWait(driver, timeout, poll_frequency=0.2).until(
+            condition)
+
+    def book_video(self):
+        "A confirmed video appointment and its room opened by the agent"
+        slot = free_slots()[0]
+        status, data = api('hold', {'type': FIXTURE['type'],
+                'channel': 'video', 'start': slot['start']})
+        self.assertEqual(status, 201, data)
+        token = data['token']
+        status, data = api(f'appointment/{token}/confirm', {
+                'name': "Paulo Lima", 'cpf': GOOD_CPF,
+                'email': 'paulo@example.com'})
+        self.assertEqual(status, 200, data)
+        agent = server.proteus('agent')
+        Appointment = agent.get('see.appointment')
+        appointment, = Appointment.find(
+            [('number', '=', data['appointment']['number'])])
+        action = Appointment._proxy.start_video([appointment.id],
+            agent.context)
+        appointment.reload()
+        self.assertEqual(appointment.protocol.channel, 'video')
+        self.assertTrue(action['url'].endswith(appointment.room_token))
+        return appointment, token
+
+    def frames(self, driver):
+        return driver.execute_async_script(
+            'const done = arguments[arguments.length - 1];'
+            'window.seeVideo ? seeVideo.framesDecoded().then(done, '
+            '() => done(0)) : done(0);')
+
+    def test_video_room(self):
+        from selenium.webdriver.common.by import By
+        appointment, token = self.book_video()
+        agent, citizen = self.drivers['agent'], self.drivers['citizen']
+        base = f'{server.url}{server.database}/see_agendamento/video/'
+        citizen.get(base + token)
+        agent.get(base + appointment.room_token)
+
+        # Video frames reach each side
+        for driver in [agent, citizen]:
+            self.wait(driver, lambda d: self.frames(d) > 0)
+        self.assertEqual(agent.execute_script('return seeVideo.state()'),
+            'connected')
+
+        # The chat, on both pages and on the protocol
+        for driver, text in [(citizen, "Bom dia, consegue me ouvir?"),
+                (agent, "Bom dia, Paulo. Sim, perfeitamente.")]:
+            driver.find_element(By.ID, 'chat-text').send_keys(text)
+            driver.find_element(By.ID, 'chat-send').click()
+        for driver in [agent, citizen]:
+            self.wait(driver, lambda d: len(d.find_elements(
+                        By.CSS_SELECTOR, '#messages li')) == 2)
+        rows = server.query(
+            "SELECT c.side, c.text FROM see_appointment_chat c "
+            "JOIN see_appointment a ON a.id = c.appointment "
+            "WHERE a.id = %s AND c.protocol = a.protocol ORDER BY c.id",
+            (appointment.id,))
+        self.assertEqual([tuple(r) for r in rows], [
+                ('citizen', "Bom dia, consegue me ouvir?"),
+                ('agent', "Bom dia, Paulo. Sim, perfeitamente.")])
+
+        # The citizen's page is accessible
+        citizen.execute_script(self.axe)
+        violations = citizen.execute_async_script(
+            'const done = arguments[arguments.length - 1];'
+            'axe.run(document).then(r => done(r.violations.filter('
+            'v => ["serious", "critical"].includes(v.impact))'
+            '.map(v => v.id)));')
+        self.assertEqual(violations, [])
