@@ -231,9 +231,13 @@ class BookingPageBrowserTestCase(BrowserTestCase):
         self.assertEqual(
             driver.find_element(By.ID, 'cpf').get_attribute('aria-invalid'),
             'true')
+        from selenium.webdriver.common.keys import Keys
+        from selenium.webdriver.support import expected_conditions as EC
         cpf = driver.find_element(By.ID, 'cpf')
         cpf.clear()
-        cpf.send_keys(GOOD_CPF)
+        cpf.send_keys(GOOD_CPF + Keys.TAB)
+        # The message goes when the field is left
+        self.wait(EC.invisibility_of_element_located((By.ID, 'cpf-error')))
         driver.find_element(By.ID, 'confirm').click()
 
         number = self.visible('#done-number').text
@@ -316,7 +320,7 @@ class VideoRoomBrowserTestCase(unittest.TestCase):
         appointment, = Appointment.find(
             [('number', '=', data['appointment']['number'])])
         action = Appointment._proxy.start_video([appointment.id],
-            agent.context)
+            agent.config.context)
         appointment.reload()
         self.assertEqual(appointment.protocol.channel, 'video')
         self.assertTrue(action['url'].endswith(appointment.room_token))
