@@ -24,7 +24,8 @@ slot: must be 0), and the floor's calls per second and latency.
 It starts its own server with tests/server.py (a fresh PostgreSQL database
 with see_agendamento, dropped at the end), served by gunicorn as
 bench/protocol_rpc.py does; the per-address limit is lifted (every
-citizen comes from 127.0.0.1) and the e-mails go nowhere (no SMTP server).
+citizen comes from 127.0.0.1) and the e-mails go to an SMTP server of the
+benchmark on loopback (aiosmtpd), which counts them.
 
     .venv/bin/pip install gunicorn   # once
     .venv/bin/python bench/agendamento.py --citizens 500 --slots 2000
@@ -114,6 +115,26 @@ def prepare(server, duration, capacity, slots):
     return booking.id
 
 
+def start_smtp():
+    "An SMTP server on loopback that keeps the count of its messages"
+    import socket
+
+    from aiosmtpd.controller import Controller
+    mails = []
+
+    class Sink:
+        async def handle_DATA(self, server, session, envelope):
+            mails.append(len(envelope.content))
+            return '250 Message accepted'
+
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Sink(), hostname='127.0.0.1', port=port)
+    controller.start()
+    return controller, port, mails
+
+
 def run(threads, work):
     "Start every thread at once; return the wall time"
     barrier = threading.Barrier(len(threads) + 1)
@@ -150,9 +171,11 @@ def main():
         flush=True)
     sys.path.insert(0, str(ROOT))
     from tests.server import TrytonServer
+    smtp, smtp_port, mails = start_smtp()
     server = TrytonServer(modules=['see_agendamento'], web=False, config={
             'see_agendamento': {'address_requests': '100000000'},
-            'email': {'uri': 'smtp://127.0.0.1:9'},
+            'email': {'uri': f'smtp://127.0.0.1:{smtp_port}',
+                'from': 'agendamento@see.pe.gov.br'},
             })
     print('preparing the database…', flush=True)
     server.start()
@@ -236,7 +259,8 @@ def main():
         print(f'errors: {len(errors)}')
         for error in errors[:5]:
             print(f'  {error}')
-        print(f'confirmed in the database: {confirmed}')
+        print(f'confirmed in the database: {confirmed}; '
+            f'confirmation e-mails received: {len(mails)}')
         print(f'double bookings: {double}')
         print('— floor (GET api/types, the same threads, 2 each)')
         print(f'{len(floor)} calls in {floor_time:.1f} s: '
@@ -251,6 +275,7 @@ def main():
             gunicorn.terminate()
             gunicorn.wait()
         server.stop()
+        smtp.stop()
     print('load average after: %.2f %.2f %.2f' % os.getloadavg())
 
 
