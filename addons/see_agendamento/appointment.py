@@ -82,6 +82,14 @@ class Appointment(ServerReadonly, Workflow, ModelSQL, ModelView):
     protocol = fields.Many2One(
         'see.protocol', "Protocol", readonly=True, ondelete='RESTRICT',
         help="The protocol of the video attendance.")
+    recording_consent = fields.Selection([
+            (None, "Not Asked"),
+            ('granted', "Granted"),
+            ('refused', "Refused"),
+            ], "Consent to Record", readonly=True,
+        help="The citizen's answer, in the video room, to the recording of "
+        "the attendance.")
+    consent_date = fields.DateTime("Consent Answered", readonly=True)
     chat = fields.One2Many(
         'see.appointment.chat', 'appointment', "Video Chat", readonly=True)
     state = fields.Selection(
@@ -534,6 +542,12 @@ class Appointment(ServerReadonly, Workflow, ModelSQL, ModelView):
     @property
     def local_start(self):
         return self.site.format_local(self.start)
+
+    def answer_consent(self, granted):
+        "Store the citizen's answer to the recording of the video room"
+        self.recording_consent = 'granted' if granted else 'refused'
+        self.consent_date = dt.datetime.now()
+        self.save()
 
     def room_url(self):
         "The agent's link to the video room, relative to the server"

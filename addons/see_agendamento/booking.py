@@ -30,6 +30,8 @@ CHANNELS = [
     ]
 # The states of the appointments that take their slot
 TAKING_STATES = ['draft', 'confirmed', 'checked_in', 'done']
+# The fields that draw the slots
+GRID_FIELDS = {'site', 'duration', 'buffer'}
 # The most days a request of the free slots covers
 MAX_RANGE_DAYS = 31
 
@@ -137,6 +139,25 @@ class BookingType(ServerReadonly, DeactivableMixin, ModelSQL, ModelView):
                         'see_agendamento.msg_booking_type_service',
                         type=type_.rec_name, service=type_.service.rec_name,
                         site=type_.site.rec_name))
+
+    @classmethod
+    def check_modification(cls, mode, types, values=None, external=False):
+        pool = Pool()
+        Appointment = pool.get('see.appointment')
+        super().check_modification(
+            mode, types, values=values, external=external)
+        # The slots of the booked appointments must stay slots of the grid
+        # (each slot's lock is keyed by its start)
+        if mode == 'write' and GRID_FIELDS & set(values or {}):
+            booked = Appointment.search([
+                    ('booking_type', 'in', [t.id for t in types]),
+                    ('state', 'in', ['draft', 'confirmed']),
+                    ('start', '>', dt.datetime.now()),
+                    ], limit=1)
+            if booked:
+                raise BookingTypeValidationError(gettext(
+                        'see_agendamento.msg_booking_type_booked',
+                        type=booked[0].booking_type.rec_name))
 
     @property
     def channels(self):
@@ -249,7 +270,7 @@ class BookingType(ServerReadonly, DeactivableMixin, ModelSQL, ModelView):
         SlotLock.take(self, start)
 
 
-class SlotLock(ModelSQL):
+class SlotLock(ServerReadonly, ModelSQL):
     "A row per booked slot that the bookings of the slot write in turn"
     __string__ = "Booking Slot Lock"
     __name__ = 'see.booking.slot.lock'

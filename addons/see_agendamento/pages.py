@@ -35,8 +35,10 @@ of the appointment's "Start Video" button); its signalling is polled:
 - ``POST api/video/<token>/signals`` with ``{kind, payload}`` (hello,
   offer, answer, candidate, bye) for the other side
 - ``GET  api/video/<token>/signals?after=ID&chat=ID``: ``{signals: [{id,
-  kind, payload}], chat: [{id, side, author, text}], started}``
+  kind, payload}], chat: [{id, side, author, text}], started, consent}``
 - ``POST api/video/<token>/chat`` with ``{text}``: kept on the protocol
+- ``POST api/video/<token>/consent`` with ``{granted}``: the citizen's
+  answer to the recording, stored on the appointment
 
 The data routes run as root through the models' methods, which check
 everything; the token is the citizen's only key and is never listed.
@@ -360,6 +362,7 @@ def video_room(request, pool, token):
             'started': bool(appointment.protocol),
             'protocol': (appointment.protocol.number
                 if appointment.protocol else None),
+            'consent': appointment.recording_consent,
             'ice_servers': ice_servers(),
             })
 
@@ -399,7 +402,23 @@ def video_signals(request, pool, token):
                 ('id', '>', chat_after),
                 ], order=[('id', 'ASC')], limit=200)]
     return _json({'signals': signals, 'chat': chat,
-            'started': bool(appointment.protocol)})
+            'started': bool(appointment.protocol),
+            'consent': appointment.recording_consent})
+
+
+@app.route('/<database_name>/see_agendamento/api/video/<token>/consent',
+    methods={'POST'})
+@with_pool
+@json_errors
+@limited
+@with_transaction(context=_context())
+def video_consent(request, pool, token):
+    "The citizen's answer to the recording of the attendance"
+    appointment, side = _room(pool, token)
+    if side != 'citizen':
+        raise NotFoundError(gettext('see_agendamento.msg_page_not_found'))
+    appointment.answer_consent(bool(_body(request).get('granted')))
+    return _json({'consent': appointment.recording_consent})
 
 
 @app.route('/<database_name>/see_agendamento/api/video/<token>/chat',

@@ -10,6 +10,11 @@
   slot on the public page, gets the protocol number and the private link,
   receives the confirmation e-mail, and sees the appointment from the
   link. Each page passes axe-core with no serious or critical violation.
+- `VideoRoomBrowserTestCase` (two headless Chromium with a fake camera and
+  microphone): the agent opens the room of a video appointment, the
+  citizen joins from the link; each side decodes the other's video frames
+  (getStats); their chat reaches both pages and the protocol; the
+  citizen's consent to record is stored and shown to the agent.
 """
 import datetime as dt
 import json
@@ -362,6 +367,14 @@ class VideoRoomBrowserTestCase(unittest.TestCase):
         self.assertEqual([tuple(r) for r in rows], [
                 ('citizen', "Bom dia, consegue me ouvir?"),
                 ('agent', "Bom dia, Paulo. Sim, perfeitamente.")])
+
+        # The citizen answers the consent to record; the agent sees it
+        citizen.find_element(By.ID, 'consent-yes').click()
+        self.wait(agent, lambda d: 'autorizada' in d.find_element(
+                By.ID, 'consent-status').text)
+        (consent,), = server.query("SELECT recording_consent "
+            "FROM see_appointment WHERE id = %s", (appointment.id,))
+        self.assertEqual(consent, 'granted')
 
         # The citizen's page is accessible
         citizen.execute_script(self.axe)

@@ -113,6 +113,7 @@
                 chatAfter = Math.max(chatAfter, message.id);
                 addMessage(message);
             }
+            showConsent(data.consent);
         } catch (error) {
             showError(error.message);
         }
@@ -153,11 +154,35 @@
         state: () => peer ? peer.connectionState : 'new',
     };
 
+    const CONSENT = {
+        granted: 'Gravação autorizada pelo cidadão.',
+        refused: 'Gravação não autorizada pelo cidadão.',
+    };
+
+    function showConsent(consent) {
+        $('consent-form').hidden = side !== 'citizen' || Boolean(consent);
+        $('consent-status').hidden = !consent && side === 'citizen';
+        $('consent-status').textContent = CONSENT[consent] ||
+            'O cidadão ainda não respondeu sobre a gravação.';
+    }
+
+    async function answerConsent(granted) {
+        try {
+            const data = await api(path + '/consent', {granted});
+            showConsent(data.consent);
+        } catch (error) {
+            showError(error.message);
+        }
+    }
+
     document.addEventListener('DOMContentLoaded', async () => {
         $('chat-form').addEventListener('submit', send);
+        $('consent-yes').addEventListener('click', () => answerConsent(true));
+        $('consent-no').addEventListener('click', () => answerConsent(false));
         try {
             const room = await api(path);
             side = room.side;
+            showConsent(room.consent);
             const appointment = room.appointment;
             $('title').textContent = 'Atendimento por vídeo · ' +
                 appointment.service;

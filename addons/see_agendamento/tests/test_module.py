@@ -112,5 +112,20 @@ class AgendamentoTestCase(ModuleTestCase):
             booking.service = other
             booking.save()
 
+    @with_transaction()
+    def test_grid_kept_while_booked(self):
+        "The slots of a type with appointments ahead do not move"
+        pool = Pool()
+        Appointment = pool.get('see.appointment')
+        BookingType = pool.get('see.booking.type')
+        booking = self._booking_type()
+        BookingType.write([booking], {'duration': 20})
+        monday = next_monday()
+        start = booking.availability(monday, monday)[0][0]
+        Appointment.book(booking.id, 'in_person', start)
+        with self.assertRaises(BookingTypeValidationError):
+            BookingType.write([booking], {'buffer': 0})
+        BookingType.write([booking], {'capacity': 3})
+
 
 del ModuleTestCase
