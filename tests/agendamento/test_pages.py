@@ -5,7 +5,8 @@
 
 - `BookingApiTestCase` (no browser): two citizens racing over HTTP for the
   last place of a slot get one hold and one clear message; a bad CPF is
-  refused with its message and nothing is booked; an unknown token is 404.
+  refused with its message and nothing is booked; the private link
+  reschedules and cancels; an unknown token is 404.
 - `BookingPageBrowserTestCase` (one headless Chromium): a citizen books a
   slot on the public page, gets the protocol number and the private link,
   receives the confirmation e-mail, and sees the appointment from the
@@ -160,6 +161,31 @@ class BookingApiTestCase(unittest.TestCase):
         self.assertIn("CPF", data['error']['message'])
         status, data = api(f'appointment/{token}')
         self.assertEqual(data['appointment']['state'], 'draft')
+
+    def test_reschedule_and_cancel(self):
+        "From the private link: reschedule frees the old slot, cancel ends"
+        first, second = free_slots()[-4:-2]
+        status, data = api('hold', {'type': FIXTURE['type'],
+                'channel': 'in_person', 'start': first['start']})
+        token = data['token']
+        status, data = api(f'appointment/{token}/confirm', {
+                'name': "Rita Gomes", 'cpf': GOOD_CPF,
+                'phone': '+55 81 99999-0000'})
+        self.assertEqual(status, 200, data)
+        self.assertEqual(data['appointment']['state'], 'confirmed')
+        status, data = api(f'appointment/{token}/reschedule',
+            {'start': second['start']})
+        self.assertEqual(status, 200, data)
+        self.assertEqual(data['appointment']['start'], second['start'])
+        starts = [s['start'] for s in free_slots()]
+        self.assertIn(first['start'], starts)
+        self.assertNotIn(second['start'], starts)
+        status, data = api(f'appointment/{token}/cancel', {})
+        self.assertEqual(data['appointment']['state'], 'cancelled')
+        self.assertIn(second['start'], [s['start'] for s in free_slots()])
+        status, data = api(f'appointment/{token}/cancel', {})
+        self.assertEqual(status, 400)
+        self.assertIn("não pode mais ser cancelado", data['error']['message'])
 
     def test_unknown_token(self):
         status, data = api('appointment/nothing-here')
