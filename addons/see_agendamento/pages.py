@@ -26,6 +26,13 @@ with the message in Portuguese (400, 404 for an unknown token, 429 beyond
 - ``POST api/appointment/<token>/reschedule`` with ``{start, channel}``
 - ``POST api/appointment/<token>/cancel``
 
+The kiosk of the site (a see.device of kind kiosk, its token in the
+``X-Device-Token`` header as the see_presencial pages send it):
+
+- ``POST kiosk/check_in`` with ``{cpf}``: checks in the citizen's
+  in-person appointment of now at the kiosk's site; 201 ``{ticket}`` (the
+  receipt of see_presencial's kiosk), 400 when there is none.
+
 The video room, ``GET /<database>/see_agendamento/video/<token>``, for the
 citizen with their token and for the agent with the room token (the link
 of the appointment's "Start Video" button); its signalling is polled:
@@ -51,6 +58,7 @@ import os
 from trytond import config
 from trytond.i18n import gettext
 from trytond.modules.see_atendimento import web
+from trytond.modules.see_atendimento.device import device_required
 from trytond.protocols.wrappers import (
     HTTPStatus, with_pool, with_transaction)
 from trytond.tools.timezone import UTC
@@ -329,6 +337,24 @@ def appointment_cancel(request, pool, token):
     Appointment.cancel([appointment], reason=gettext(
             'see_agendamento.msg_page_cancelled_by_citizen'))
     return _json({'appointment': _describe(appointment)})
+
+
+# Kiosk -------------------------------------------------------------------
+
+@app.route('/<database_name>/see_agendamento/kiosk/check_in',
+    methods={'POST'})
+@with_pool
+@json_errors
+@device_required('kiosk')
+@with_transaction(context=_context())
+def kiosk_check_in(request, pool, device_id):
+    """A booked citizen checks in at the site's kiosk with their CPF and
+    gets the ticket of the scheduled queue"""
+    Device = pool.get('see.device')
+    Appointment = pool.get('see.appointment')
+    ticket = Appointment.check_in_at_kiosk(
+        Device(device_id), str(_body(request).get('cpf') or '')[:20])
+    return _json({'ticket': ticket.receipt()}, HTTPStatus.CREATED)
 
 
 # Video room --------------------------------------------------------------

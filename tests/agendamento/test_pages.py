@@ -6,7 +6,8 @@
 - `BookingApiTestCase` (no browser): two citizens racing over HTTP for the
   last place of a slot get one hold and one clear message; a bad CPF is
   refused with its message and nothing is booked; the private link
-  reschedules and cancels; an unknown token is 404.
+  reschedules and cancels; the kiosk checks a booked citizen in by CPF
+  and issues the scheduled ticket; an unknown token is 404.
 - `BookingPageBrowserTestCase` (one headless Chromium): a citizen books a
   slot on the public page, gets the protocol number and the private link,
   receives the confirmation e-mail, and sees the appointment from the
@@ -186,6 +187,55 @@ class BookingApiTestCase(unittest.TestCase):
         status, data = api(f'appointment/{token}/cancel', {})
         self.assertEqual(status, 400)
         self.assertIn("não pode mais ser cancelado", data['error']['message'])
+
+    def test_kiosk_check_in(self):
+        "At the kiosk, the booked citizen's CPF gives a scheduled ticket"
+        from proteus import Wizard
+        admin = server.proteus('admin')
+        Device = admin.get('see.device')
+        device = Device(name="Totem", kind='kiosk',
+            site=admin.get('see.site')(FIXTURE['site']))
+        device.save()
+        wizard = Wizard('see.device.token', [device])
+        token = wizard.form.token
+        wizard.execute('end')
+        slot = free_slots()[0]
+        status, data = api('hold', {'type': FIXTURE['type'],
+                'channel': 'in_person', 'start': slot['start']})
+        booking = data['token']
+        status, data = api(f'appointment/{booking}/confirm', {
+                'name': "Lia Costa", 'cpf': '111.444.777-35',
+                'email': 'lia@example.com'})
+        self.assertEqual(status, 200, data)
+
+        def check_in(cpf):
+            url = (f'{server.url}{server.database}'
+                '/see_agendamento/kiosk/check_in')
+            request = urllib.request.Request(url, method='POST',
+                data=json.dumps({'cpf': cpf}).encode(), headers={
+                    'X-Device-Token': token,
+                    'Content-Type': 'application/json'})
+            try:
+                with urllib.request.urlopen(request, timeout=TIMEOUT) as r:
+                    return r.status, json.load(r)
+            except urllib.error.HTTPError as error:
+                return error.code, json.load(error)
+
+        status, data = check_in(GOOD_CPF)
+        self.assertEqual(status, 400)
+        self.assertIn("Nenhum agendamento deste CPF", data['error']['message'])
+        status, data = check_in('11144477735')
+        self.assertEqual(status, 201, data)
+        self.assertRegex(data['ticket']['number'], r'^MAT-\d{3}$')
+        (state, scheduled), = server.query(
+            "SELECT a.state, t.scheduled_time FROM see_appointment a "
+            "JOIN see_ticket t ON t.id = a.ticket WHERE a.token = %s",
+            (booking,))
+        self.assertEqual(state, 'checked_in')
+        self.assertEqual(scheduled, dt.datetime.fromisoformat(
+                slot['start'].rstrip('Z')))
+        # Once only
+        self.assertEqual(check_in('11144477735')[0], 400)
 
     def test_unknown_token(self):
         status, data = api('appointment/nothing-here')
