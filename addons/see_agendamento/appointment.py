@@ -423,6 +423,33 @@ class Appointment(ServerReadonly, Workflow, ModelSQL, ModelView):
         cls.save(appointments)
 
     @classmethod
+    def check_in_at_kiosk(cls, device, cpf):
+        """Check in at the kiosk device the citizen of CPF: their in-person
+        appointment of now at the device's site; return the ticket"""
+        given, cpf = cpf, normalize_cpf(cpf)
+        if not cpf:
+            raise AppointmentValidationError(gettext(
+                    'see_agendamento.msg_appointment_invalid_cpf',
+                    cpf=given))
+        now = dt.datetime.now()
+        appointments = [a for a in cls.search([
+                    ('site', '=', device.site.id),
+                    ('channel', '=', 'in_person'),
+                    ('state', '=', 'confirmed'),
+                    ('requester_cpf', '=', cpf),
+                    ('start', '<=', now + CHECK_IN_EARLY),
+                    ], order=[('start', 'ASC')])
+            if a.start + dt.timedelta(
+                minutes=a.booking_type.late_tolerance) >= now]
+        if not appointments:
+            raise AppointmentError(gettext(
+                    'see_agendamento.msg_kiosk_no_appointment',
+                    site=device.site.rec_name))
+        appointment = appointments[0]
+        cls.check_in([appointment])
+        return appointment.ticket
+
+    @classmethod
     @ModelView.button
     def no_show(cls, appointments):
         "Mark the citizens who did not come once their tolerance passed"
