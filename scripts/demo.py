@@ -139,6 +139,7 @@ STAFF_PAGES = [
         'see_presencial'),
     ("Análise de documentos (analista)", 'see_documentos/revisao',
         'see_documentos'),
+    ("Agendamento do cidadão", 'see_agendamento/book', 'see_agendamento'),
     ]
 # The document checklists: service, name, items (name, formats, pages,
 # required)
@@ -703,6 +704,7 @@ class Loader:
         self.load_calls()
         # Before the month's measurement, which counts their protocols
         self.load_site()
+        self.load_appointments()
         self.pages = self.load_pages() + self.load_documents()
         self.measurements = self.load_contract()
         self.skip_configuration_wizard()
@@ -811,6 +813,44 @@ class Loader:
                 "O cidadão desistiu do atendimento.")
         with Transaction().set_user(users['atendente3'].id):
             Ticket.call([called], third)
+
+    def load_appointments(self):
+        """Bookable slots of the site's first service for the coming days,
+        in person or by video, two video appointments and one in person"""
+        pool = self.pool
+        try:
+            BookingType = pool.get('see.booking.type')
+        except KeyError:
+            return
+        Site = pool.get('see.site')
+        Appointment = pool.get('see.appointment')
+        sites = Site.search([('code', '=', SITE['code'])])
+        if not sites or BookingType.search([]):
+            return
+        site, = sites
+        code = SITE['services'][0][0]
+        booking, = BookingType.create([{
+                    'name': "%s (agendada)" % self.services[code].name,
+                    'service': self.services[code].id, 'site': site.id,
+                    'channel': 'both', 'duration': 30, 'buffer': 10,
+                    'minimum_notice': 60, 'maximum_horizon': 14,
+                    'capacity': 2,
+                    }])
+        self.count('see.booking.type', 1)
+        today = site.calendar.local_date(self.now)
+        slots = booking.availability(today + dt.timedelta(days=1),
+            today + dt.timedelta(days=2))
+        citizens = [("Fernanda Alves", 'video', 'fernanda@example.com'),
+            ("Roberto Nunes", 'video', 'roberto@example.com'),
+            ("Luciana Prado", 'in_person', 'luciana@example.com')]
+        for index, (name, channel, email) in enumerate(citizens):
+            appointment = Appointment.book(booking.id, channel,
+                slots[index * 3][0], {
+                    'requester_name': name,
+                    'requester_cpf': cpf_with_digits(f'{710203040 + index}'),
+                    'requester_email': email})
+            Appointment.confirm([appointment])
+        self.count('see.appointment', len(citizens))
 
     def load_pages(self):
         """The pages of the installed modules, with a new token for each

@@ -61,6 +61,11 @@ METHOD_PROBES = {
     'see.kb.article:assistant_suggest': lambda t, c: ['matrícula'],
     'see.document.submission:next_task': lambda t, c: [],
     'see.document:review': lambda t, c: [[], 'approve'],
+    # Without a booking type or appointments: only the access is checked
+    'see.appointment:book': lambda t, c: [None, 'in_person', None],
+    'see.appointment:reschedule': lambda t, c: [[], None, None],
+    'see.booking.type:slots': lambda t, c: [
+        0, _date(_TODAY), _date(_TODAY)],
     }
 # Models whose refused writes and clicks are also tried on real records
 SENSITIVE = ['see.protocol', 'see.protocol.escalation', 'see.call',

@@ -34,7 +34,9 @@ def available():
         return "selenium is not installed: pip install -e '.[test]'"
 
 
-def new_driver(profile):
+def new_driver(profile, arguments=()):
+    """A headless Chromium on profile; arguments are added to the usual
+    ones (the video room's fake camera and microphone, say)"""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -45,7 +47,7 @@ def new_driver(profile):
             '--disable-background-networking', '--disable-component-update',
             '--disable-sync', '--disable-dev-shm-usage',
             '--window-size=1400,900', '--lang=pt-BR',
-            f'--user-data-dir={profile}']:
+            f'--user-data-dir={profile}', *arguments]:
         options.add_argument(argument)
     options.add_experimental_option('prefs', {
             'intl.accept_languages': 'pt-BR,pt',
