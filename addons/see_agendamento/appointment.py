@@ -581,6 +581,12 @@ class Appointment(ServerReadonly, Workflow, ModelSQL, ModelView):
         return '/%s/see_agendamento/video/%s' % (
             Transaction().database.name, self.room_token)
 
+    def required_documents(self):
+        """The names of the documents the citizen brings or sends for the
+        appointment (see_documentos fills them from the booking type's
+        checklist)"""
+        return []
+
     def public_url(self, base=None):
         "The citizen's private link to the appointment"
         base = base or Transaction().context.get('see_public_url') or ''

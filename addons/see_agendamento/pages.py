@@ -178,6 +178,7 @@ def _describe(appointment):
             if appointment.hold_expires else None),
         'video': (appointment.channel == 'video'
             and appointment.state == 'confirmed'),
+        'documents': appointment.required_documents(),
         }
 
 

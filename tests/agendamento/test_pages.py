@@ -20,7 +20,6 @@
 """
 import datetime as dt
 import json
-import os
 import socket
 import threading
 import unittest
@@ -28,10 +27,9 @@ import urllib.error
 import urllib.request
 from email import message_from_bytes, policy
 
-from tests.browser.chrome import TIMEOUT, BrowserTestCase, available
-from tests.server import ROOT, TrytonServer
+from tests.browser.chrome import AXE, TIMEOUT, CitizenPageTestCase, available
+from tests.server import TrytonServer
 
-AXE = os.path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js')
 GOOD_CPF = '529.982.247-25'
 BAD_CPF = '123.456.789-00'
 INBOX = []
@@ -237,13 +235,43 @@ class BookingApiTestCase(unittest.TestCase):
         # Once only
         self.assertEqual(check_in('11144477735')[0], 400)
 
+    def test_required_documents(self):
+        """The booking type's checklist (see_documentos) is listed on the
+        appointment's private page"""
+        admin = server.proteus('admin')
+        Checklist = admin.get('see.document.checklist')
+        BookingType = admin.get('see.booking.type')
+        checklist = Checklist(name="Documentos da matrícula",
+            service=admin.get('see.service')(server.records['service']))
+        checklist.items.new(name="Documento de identidade",
+            formats=['pdf', 'png'])
+        checklist.items.new(name="Laudo médico", formats=['pdf'],
+            required=False)
+        checklist.save()
+        booking_type = BookingType(FIXTURE['type'])
+        booking_type.document_checklist = checklist
+        booking_type.save()
+        try:
+            slot = free_slots()[-5]
+            status, data = api('hold', {'type': FIXTURE['type'],
+                    'channel': 'in_person', 'start': slot['start']})
+            self.assertEqual(status, 201, data)
+            status, data = api(f'appointment/{data["token"]}')
+            self.assertEqual(status, 200, data)
+            self.assertEqual(data['appointment']['documents'],
+                ["Documento de identidade", "Laudo médico (opcional)"])
+        finally:
+            booking_type.document_checklist = None
+            booking_type.save()
+
     def test_unknown_token(self):
         status, data = api('appointment/nothing-here')
         self.assertEqual(status, 404)
         self.assertIn("não encontrado", data['error']['message'])
 
 
-class BookingPageBrowserTestCase(BrowserTestCase):
+class BookingPageBrowserTestCase(CitizenPageTestCase):
+    "The booking page and the private page in one headless Chromium"
 
     @classmethod
     def setUpClass(cls):
@@ -251,32 +279,6 @@ class BookingPageBrowserTestCase(BrowserTestCase):
         if reason:
             raise unittest.SkipTest(reason)
         super().setUpClass()
-        with open(AXE) as file:
-            cls.axe = file.read()
-
-    def wait(self, condition, timeout=TIMEOUT):
-        from selenium.webdriver.support.ui import WebDriverWait
-        return WebDriverWait(self.driver, timeout).until(condition)
-
-    def visible(self, css):
-        from selenium.webdriver.common.by import By
-        from selenium.webdriver.support import expected_conditions as EC
-        return self.wait(
-            EC.visibility_of_element_located((By.CSS_SELECTOR, css)))
-
-    def assertAccessible(self):
-        "No serious or critical violation found by axe-core"
-        self.driver.execute_script(self.axe)
-        violations = self.driver.execute_async_script(
-            'const done = arguments[arguments.length - 1];'
-            'axe.run(document).then(r => done(r.violations.map(v => ({'
-            'id: v.id, impact: v.impact, help: v.help,'
-            'nodes: v.nodes.map(n => n.target.join(" "))}))))'
-            '.catch(e => done([{id: "axe", impact: "critical",'
-            'help: String(e), nodes: []}]));')
-        serious = [v for v in violations
-            if v['impact'] in {'serious', 'critical'}]
-        self.assertEqual(serious, [])
 
     def test_book_a_slot(self):
         """The citizen chooses the service, a day and a time, identifies

@@ -19,6 +19,14 @@
         $('when').textContent = appointment.when;
         $('channel').textContent = appointment.channel_string;
         $('site').textContent = appointment.site;
+        const documents = $('documents-list');
+        documents.textContent = '';
+        for (const name of appointment.documents || []) {
+            const item = document.createElement('li');
+            item.textContent = name;
+            documents.append(item);
+        }
+        $('documents').hidden = !documents.children.length;
         $('details').hidden = false;
         $('manage').hidden = appointment.state !== 'confirmed';
     }
