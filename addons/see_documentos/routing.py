@@ -180,7 +180,7 @@ class RoutingStep(ServerReadonly, Workflow, ModelSQL, ModelView):
                     unit=unit.rec_name))
 
     @classmethod
-    def origin(cls, protocol):
+    def holder(cls, protocol):
         """The step that holds protocol and the sector it leaves from, the
         service's responsible unit when it has not moved yet"""
         current = cls.current(protocol)
@@ -208,7 +208,7 @@ class RoutingStep(ServerReadonly, Workflow, ModelSQL, ModelView):
                     raise RoutingError(gettext(
                             'see_documentos.msg_routing_escalation_manual'))
                 if values.get('protocol'):
-                    _, from_unit = cls.origin(Protocol(values['protocol']))
+                    _, from_unit = cls.holder(Protocol(values['protocol']))
                     cls._check_member(from_unit)
         return super().create(vlist)
 
@@ -223,7 +223,7 @@ class RoutingStep(ServerReadonly, Workflow, ModelSQL, ModelView):
         protocol = Protocol(values['protocol'])
         if values.get('kind') == 'escalation':
             return cls._preprocess_escalation(protocol, values)
-        current, from_unit = cls.origin(protocol)
+        current, from_unit = cls.holder(protocol)
         if values.get('to_unit') == from_unit.id:
             raise RoutingError(gettext(
                     'see_documentos.msg_routing_same_unit',
