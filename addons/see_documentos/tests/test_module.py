@@ -179,6 +179,23 @@ class SeeDocumentosTestCase(ModuleTestCase):
         self.assertEqual(reviewers, {
                 'rui': (2, 2, 2, 2, 0), 'lia': (1, 1, 1, 1, 0)})
 
+        # A reviewer sees only the own row of the per-reviewer figures;
+        # the supervisor sees every reviewer's
+        ModelData = pool.get('ir.model.data')
+        Group = pool.get('res.group')
+        reviewers_group = Group(ModelData.get_id(
+                'see_documentos', 'group_reviewer'))
+        supervisors = Group(ModelData.get_id(
+                'see_documentos', 'group_review_supervisor'))
+        sofia, = User.create([{'login': 'sofia', 'name': "Sofia"}])
+        User.write([rui, lia], {'groups': [('add', [reviewers_group.id])]},
+            [sofia], {'groups': [('add', [supervisors.id])]})
+        for user, logins in [(rui, ['rui']), (sofia, ['lia', 'rui'])]:
+            with Transaction().set_user(user.id), \
+                    Transaction().set_context(context, _check_access=True):
+                self.assertEqual(sorted(r.reviewer.login
+                        for r in Reviewers.search([])), logins)
+
         # The period leaves them out
         yesterday = today - dt.timedelta(days=1)
         with Transaction().set_context(
