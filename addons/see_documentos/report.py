@@ -69,6 +69,7 @@ def _stamps(cls):
 
 class _Tabular:
     "A figures list that gives its table to the report's document"
+    __slots__ = ()
     _figures_dimensions = []
     _figures = []
 
