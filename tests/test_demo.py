@@ -357,7 +357,9 @@ class DemoTestCase(unittest.TestCase):
         self.assertTrue(all(page and region for page, region in rows))
         trail = self.query('SELECT f.code, t.code, s.state '
             'FROM see_routing_step s JOIN see_unit f ON f.id = s.from_unit '
-            'JOIN see_unit t ON t.id = s.to_unit ORDER BY s.id')
+            'JOIN see_unit t ON t.id = s.to_unit '
+            # The escalations of the demo make steps of their own
+            "WHERE s.kind != 'escalation' ORDER BY s.id")
         self.assertEqual(trail, [('GMAT', 'GAC', 'done'),
                 ('GAC', 'GDOC', 'received')])
 

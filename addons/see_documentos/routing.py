@@ -44,7 +44,13 @@ class RoutingStep(ServerReadonly, Workflow, ModelSQL, ModelView):
     kind = fields.Selection([
             ('dispatch', "Dispatch"),
             ('return', "Return"),
-            ], "Kind", readonly=True)
+            ('escalation', "Escalation"),
+            ], "Kind", readonly=True,
+        help="Escalation steps are the 2nd-level escalations of the "
+        "attendance: their own workflow opens and ends them.")
+    origin = fields.Reference(
+        "Origin", selection='get_origin', readonly=True,
+        help="The record whose workflow made the step.")
     note = fields.Text(
         "Dispatch Note", states=_created,
         help="What the receiving sector must do.")
@@ -86,17 +92,20 @@ class RoutingStep(ServerReadonly, Workflow, ModelSQL, ModelView):
         cls._transitions |= {
             ('sent', 'received'),
             ('received', 'done'),
+            # An escalation forwarded or answered before it was analysed
+            ('sent', 'done'),
             }
+        escalation = Eval('kind') == 'escalation'
         cls._buttons.update({
                 'receive': {
-                    'invisible': Eval('state') != 'sent',
+                    'invisible': (Eval('state') != 'sent') | escalation,
                     'icon': 'tryton-ok',
-                    'depends': ['state'],
+                    'depends': ['state', 'kind'],
                     },
                 'return_': {
-                    'invisible': Eval('state') != 'received',
+                    'invisible': (Eval('state') != 'received') | escalation,
                     'icon': 'tryton-back',
-                    'depends': ['state'],
+                    'depends': ['state', 'kind'],
                     },
                 })
 
@@ -107,6 +116,18 @@ class RoutingStep(ServerReadonly, Workflow, ModelSQL, ModelView):
     @classmethod
     def default_kind(cls):
         return 'dispatch'
+
+    @classmethod
+    def _get_origin(cls):
+        "The models whose workflow makes steps"
+        return ['see.protocol.escalation']
+
+    @classmethod
+    def get_origin(cls):
+        pool = Pool()
+        IrModel = pool.get('ir.model')
+        return [(None, '')] + [
+            (m, IrModel.get_name(m)) for m in cls._get_origin()]
 
     def get_rec_name(self, name):
         return '%s: %s → %s' % (
@@ -131,10 +152,12 @@ class RoutingStep(ServerReadonly, Workflow, ModelSQL, ModelView):
 
     @classmethod
     def current(cls, protocol):
-        "The step that holds protocol now, or None"
+        """The step that holds protocol now, or None; an open escalation
+        does not take the protocol from its sector"""
         steps = cls.search([
                 ('protocol', '=', protocol.id),
                 ('state', 'in', CURRENT_STATES),
+                ('kind', '!=', 'escalation'),
                 ], order=[('sent_date', 'DESC'), ('id', 'DESC')], limit=1)
         return steps[0] if steps else None
 
@@ -157,7 +180,7 @@ class RoutingStep(ServerReadonly, Workflow, ModelSQL, ModelView):
                     unit=unit.rec_name))
 
     @classmethod
-    def origin(cls, protocol):
+    def holder(cls, protocol):
         """The step that holds protocol and the sector it leaves from, the
         service's responsible unit when it has not moved yet"""
         current = cls.current(protocol)
@@ -181,8 +204,11 @@ class RoutingStep(ServerReadonly, Workflow, ModelSQL, ModelView):
         if external_call():
             # Only the sector that holds the protocol dispatches it
             for values in vlist:
+                if values.get('kind') == 'escalation':
+                    raise RoutingError(gettext(
+                            'see_documentos.msg_routing_escalation_manual'))
                 if values.get('protocol'):
-                    _, from_unit = cls.origin(Protocol(values['protocol']))
+                    _, from_unit = cls.holder(Protocol(values['protocol']))
                     cls._check_member(from_unit)
         return super().create(vlist)
 
@@ -195,7 +221,9 @@ class RoutingStep(ServerReadonly, Workflow, ModelSQL, ModelView):
         if mode != 'create' or not values.get('protocol'):
             return values
         protocol = Protocol(values['protocol'])
-        current, from_unit = cls.origin(protocol)
+        if values.get('kind') == 'escalation':
+            return cls._preprocess_escalation(protocol, values)
+        current, from_unit = cls.holder(protocol)
         if values.get('to_unit') == from_unit.id:
             raise RoutingError(gettext(
                     'see_documentos.msg_routing_same_unit',
@@ -216,6 +244,20 @@ class RoutingStep(ServerReadonly, Workflow, ModelSQL, ModelView):
         return values
 
     @classmethod
+    def _preprocess_escalation(cls, protocol, values):
+        """An escalation leaves from the sector that holds the protocol,
+        or from the first level (no sector), and keeps it there"""
+        current = cls.current(protocol)
+        values.update({
+                'from_unit': (values.get('from_unit')
+                    or (current.to_unit.id if current else None)),
+                'sent_by': Transaction().user or None,
+                'sent_date': values.get('sent_date') or dt.datetime.now(),
+                'state': 'sent',
+                })
+        return values
+
+    @classmethod
     def copy(cls, steps, default=None):
         if steps:
             raise RoutingError(gettext('see_documentos.msg_routing_copy'))
@@ -233,6 +275,7 @@ class RoutingStep(ServerReadonly, Workflow, ModelSQL, ModelView):
     @Workflow.transition('received')
     def receive(cls, steps):
         for step in steps:
+            cls._check_escalation(step)
             cls._check_member(step.to_unit)
             step.received_by = Transaction().user or None
             step.received_date = dt.datetime.now()
@@ -245,6 +288,7 @@ class RoutingStep(ServerReadonly, Workflow, ModelSQL, ModelView):
         for step in steps:
             if step.state != 'received':
                 continue
+            cls._check_escalation(step)
             cls._check_member(step.to_unit)
             cls.create([{
                         'protocol': step.protocol.id,
@@ -254,6 +298,22 @@ class RoutingStep(ServerReadonly, Workflow, ModelSQL, ModelView):
                             'see_documentos.msg_routing_return_note',
                             unit=step.to_unit.rec_name),
                         }])
+
+    @classmethod
+    def _check_escalation(cls, step):
+        "An escalation step moves only with its escalation"
+        if step.kind == 'escalation':
+            raise RoutingError(gettext(
+                    'see_documentos.msg_routing_escalation_manual'))
+
+    @classmethod
+    @Workflow.transition('received')
+    def arrive(cls, steps, user=None, date=None):
+        "Record that the receiving sector took the steps up"
+        for step in steps:
+            step.received_by = user or Transaction().user or None
+            step.received_date = date or dt.datetime.now()
+        cls.save(steps)
 
     @classmethod
     @Workflow.transition('done')

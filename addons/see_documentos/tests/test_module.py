@@ -1,9 +1,14 @@
 # This file is part of the Central de Atendimento SEE project.
 # The COPYRIGHT file at the top level of this repository contains
 # the full copyright notices and license terms.
+import csv
 import datetime as dt
+import io
 import random
 import unittest
+
+import openpyxl
+import pypdf
 
 from trytond.modules.see_documentos.content import ContentRefused, inspect
 from trytond.modules.see_documentos.document import parse_region
@@ -12,6 +17,7 @@ from trytond.modules.see_documentos.tests.files import (
     make_jpeg, make_pdf, make_png)
 from trytond import config
 from trytond.pool import Pool
+from trytond.transaction import Transaction
 from trytond.tests.test_tryton import (
     DB_NAME, ModuleTestCase, activate_module, drop_db, with_transaction)
 
@@ -79,6 +85,166 @@ class SeeDocumentosTestCase(ModuleTestCase):
             dt.timedelta(hours=2))
         self.assertEqual(service_time(None, start, end), end - start)
         self.assertEqual(service_time(calendar, end, start), dt.timedelta(0))
+
+
+    @with_transaction()
+    def test_report_figures(self):
+        """The figures of submissions made here, in the lists and in the
+        CSV, XLSX and PDF files, with the same numbers"""
+        pool = Pool()
+        Unit = pool.get('see.unit')
+        Service = pool.get('see.service')
+        Protocol = pool.get('see.protocol')
+        Checklist = pool.get('see.document.checklist')
+        Reason = pool.get('see.document.rejection.reason')
+        Submission = pool.get('see.document.submission')
+        Document = pool.get('see.document')
+        User = pool.get('res.user')
+        States = pool.get('see.document.report.state')
+        Rejections = pool.get('see.document.report.rejection')
+        Reviewers = pool.get('see.document.report.reviewer')
+
+        unit, = Unit.create([{'name': "Gerência de Matrícula",
+                    'code': 'GEMAT'}])
+        service, = Service.create([{'name': "Matrícula", 'code': 'MAT',
+                    'unit': unit.id}])
+        checklist, = Checklist.create([{
+                    'name': "Documentos da matrícula",
+                    'service': service.id,
+                    'review_target': dt.timedelta(hours=4),
+                    'items': [('create', [
+                                {'name': "Documento de identidade"},
+                                {'name': "Histórico escolar",
+                                    'formats': ['pdf']},
+                                ])],
+                    }])
+        identity, record = checklist.items
+        rui, lia = User.create([
+                {'login': 'rui', 'name': "Rui"},
+                {'login': 'lia', 'name': "Lia"}])
+        illegible, = Reason.search([('code', '=', 'ILEGIVEL')])
+        expired, = Reason.search([('code', '=', 'VENCIDO')])
+
+        def submission(send=True):
+            protocol, = Protocol.create([{
+                        'requester_name': "Maria",
+                        'requester_phone': '81999990001',
+                        'service': service.id}])
+            submission, = Submission.create([{
+                        'protocol': protocol.id,
+                        'checklist': checklist.id}])
+            if send:
+                for item in checklist.items:
+                    submission.upload(item, 'documento.pdf', make_pdf(1))
+                Submission.submit([submission])
+            return submission
+
+        def review(submission, reviewer, decisions):
+            Submission._claim([submission], reviewer.id)
+            with Transaction().set_user(reviewer.id):
+                for document in Submission(submission.id).current_documents():
+                    decision, reason = decisions[document.item]
+                    Document.review([document], decision, reason=reason)
+                Submission.conclude([Submission(submission.id)])
+
+        submission(send=False)
+        submission()
+        returned = submission()
+        review(returned, rui, {
+                identity: ('reject', illegible.id),
+                record: ('reject', expired.id)})
+        approved = submission()
+        review(approved, rui, {
+                identity: ('approve', None), record: ('approve', None)})
+        other = submission()
+        review(other, lia, {
+                identity: ('reject', illegible.id), record: ('approve', None)})
+
+        today = dt.date.today()
+        context = {'from_date': today, 'to_date': today}
+        with Transaction().set_context(context):
+            states = {r.state: (r.submissions, r.cycles)
+                for r in States.search([])}
+            rejections = {(r.item.name, r.reason.code): r.rejections
+                for r in Rejections.search([])}
+            reviewers = {r.reviewer.login: (r.approved, r.rejected,
+                    r.reviewed, r.within_target, r.over_target)
+                for r in Reviewers.search([])}
+        self.assertEqual(states, {
+                'draft': (1, 0), 'submitted': (1, 1),
+                'returned': (2, 2), 'approved': (1, 1)})
+        self.assertEqual(rejections, {
+                ("Documento de identidade", 'ILEGIVEL'): 2,
+                ("Histórico escolar", 'VENCIDO'): 1})
+        self.assertEqual(reviewers, {
+                'rui': (2, 2, 2, 2, 0), 'lia': (1, 1, 1, 1, 0)})
+
+        # A reviewer sees only the own row of the per-reviewer figures;
+        # the supervisor sees every reviewer's
+        ModelData = pool.get('ir.model.data')
+        Group = pool.get('res.group')
+        reviewers_group = Group(ModelData.get_id(
+                'see_documentos', 'group_reviewer'))
+        supervisors = Group(ModelData.get_id(
+                'see_documentos', 'group_review_supervisor'))
+        sofia, = User.create([{'login': 'sofia', 'name': "Sofia"}])
+        User.write([rui, lia], {'groups': [('add', [reviewers_group.id])]},
+            [sofia], {'groups': [('add', [supervisors.id])]})
+        for user, logins in [(rui, ['rui']), (sofia, ['lia', 'rui'])]:
+            with Transaction().set_user(user.id), \
+                    Transaction().set_context(context, _check_access=True):
+                self.assertEqual(sorted(r.reviewer.login
+                        for r in Reviewers.search([])), logins)
+
+        # The period leaves them out
+        yesterday = today - dt.timedelta(days=1)
+        with Transaction().set_context(
+                from_date=yesterday, to_date=yesterday):
+            self.assertEqual(States.search([]), [])
+            self.assertEqual(Reviewers.search([]), [])
+
+        # The files: the rows of the three lists, with the same numbers
+        data = {'from_date': today, 'to_date': today}
+        s_name, i_name, r_name = (service.rec_name, identity.rec_name,
+            record.rec_name)
+        expected = [
+            [s_name, "Awaiting the Citizen", 1, 0],
+            [s_name, "In the Review Queue", 1, 1],
+            [s_name, "Returned to the Citizen", 2, 2],
+            [s_name, "Approved", 1, 1],
+            [s_name, i_name, illegible.rec_name, 2],
+            [s_name, r_name, expired.rec_name, 1],
+            [lia.rec_name, 1, 1, 1, 0, 1, 0],
+            [rui.rec_name, 2, 2, 2, 0, 2, 0],
+            ]
+        expected = [[str(v) for v in row] for row in expected]
+        names = {}
+        for name in ['see.document.report', 'see.document.report.xlsx',
+                'see.document.report.csv']:
+            Report = pool.get(name, type='report')
+            extension, content, _, names[name] = Report.execute([], data)
+            with self.subTest(extension=extension):
+                if extension == 'csv':
+                    text = content.decode('utf-8-sig') if isinstance(
+                        content, bytes) else content
+                    rows = list(csv.reader(io.StringIO(text), delimiter=';'))
+                elif extension == 'xlsx':
+                    workbook = openpyxl.load_workbook(io.BytesIO(content))
+                    rows = [[str(c) for c in row if c is not None]
+                        for sheet in workbook.worksheets
+                        for row in sheet.iter_rows(values_only=True)]
+                else:
+                    self.assertEqual(extension, 'pdf')
+                    reader = pypdf.PdfReader(io.BytesIO(content))
+                    text = ' '.join(' '.join(
+                            p.extract_text() for p in reader.pages).split())
+                    for row in expected:
+                        self.assertIn(' '.join(row), text)
+                    continue
+                for row in expected:
+                    self.assertIn(row, rows)
+        self.assertTrue(all(n.endswith(today.strftime('%Y%m%d'))
+                for n in names.values()))
 
 
 class CitizenPageTestCase(unittest.TestCase):
