@@ -62,6 +62,8 @@ class ContentTestCase(unittest.TestCase):
 class SeeDocumentosTestCase(ModuleTestCase):
     "Test see_documentos module"
     module = 'see_documentos'
+    # The booking type's checklist (agendamento.py) is checked with it
+    extras = ['see_agendamento']
 
     @with_transaction()
     def test_service_time(self):
