@@ -1,7 +1,8 @@
 # This file is part of the Central de Atendimento SEE project.
 # The COPYRIGHT file at the top level of this repository contains
 # the full copyright notices and license terms.
-"""Retention and anonymisation of the webchat's conversations (LGPD)
+"""LGPD: retention and anonymisation of the webchat's conversations, log
+of the reads of the citizen's data
 
 A conversation keeps its dates, state, flags and interaction count (what
 Annex A counts); the citizen's name, phone, CPF and what identifies them in
@@ -10,7 +11,10 @@ the messages go. Chat records are kept for the whole contract (item
 transition export (see_sla checks that)."""
 import datetime as dt
 
+from trytond.i18n import gettext
 from trytond.model import fields
+from trytond.modules.see_atendimento.access_log import PersonalDataAccess
+from trytond.modules.see_atendimento.subject_request import selection_text
 from trytond.modules.see_atendimento.anonymisation import (
     ANONYMOUS_NAME, ANONYMOUS_PHONE, scrub_columns)
 from trytond.modules.see_atendimento.retention import RetentionKind
@@ -18,8 +22,10 @@ from trytond.pool import Pool, PoolMeta
 from trytond.transaction import without_check_access
 
 
-class Session(metaclass=PoolMeta):
+class Session(PersonalDataAccess, metaclass=PoolMeta):
     __name__ = 'see.chat.session'
+    _personal_fields = {'requester_name', 'requester_phone', 'requester_cpf',
+        'requester_phone_shown', 'requester_cpf_shown', 'messages'}
 
     anonymised_date = fields.DateTime("Anonymised", readonly=True,
         help="When the citizen's personal data was removed.")
@@ -81,3 +87,36 @@ class Party(metaclass=PoolMeta):
                     ('protocol.requester', 'in', [p.id for p in parties]),
                     ])
         Session.anonymise(sessions)
+
+
+class DataSubjectRequest(metaclass=PoolMeta):
+    __name__ = 'see.data.subject.request'
+
+    @classmethod
+    def subject_sections(cls, identity):
+        "The person's conversations, with their transcripts"
+        Session = Pool().get('see.chat.session')
+        sessions = Session.search(['OR',
+                ('requester_cpf', '=', identity.cpf),
+                ('protocol', 'in', [p.id for p in identity.protocols]),
+                ], order=[('start_date', 'ASC'), ('id', 'ASC')])
+        columns = [
+            ('start', gettext('see_atendimento.msg_subject_start')),
+            ('name', gettext('see_atendimento.msg_subject_name')),
+            ('phone', gettext('see_atendimento.msg_subject_phone')),
+            ('cpf', 'CPF'),
+            ('protocol', gettext('see_atendimento.msg_subject_number')),
+            ('state', gettext('see_atendimento.msg_subject_state')),
+            ('transcript',
+                gettext('see_atendimento.msg_subject_transcript')),
+            ]
+        rows = [[s.start_date, s.requester_name, s.requester_phone,
+                s.requester_cpf, s.protocol.number if s.protocol else None,
+                selection_text(s, 'state'),
+                '\n'.join('%s %s: %s' % (m.date.strftime('%d/%m/%Y %H:%M'),
+                        m.author_name or '', m.text or '')
+                    for m in s.messages)]
+            for s in sessions]
+        return super().subject_sections(identity) + [
+            ('chats', gettext('see_webchat.msg_subject_chats'), columns,
+                rows)]
