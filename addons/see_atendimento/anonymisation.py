@@ -46,7 +46,7 @@ def scrub_text(text, names=()):
         text)
     # Phones after the CPFs: a CPF's eleven digits also read as a phone
     matches = list(phonenumbers.PhoneNumberMatcher(
-            text, 'BR', leniency=phonenumbers.Leniency.POSSIBLE))
+            text, 'BR', leniency=phonenumbers.Leniency.VALID))
     for match in reversed(matches):
         text = text[:match.start] + PHONE_MARK + text[match.end:]
     for name in sorted(filter(None, names), key=len, reverse=True):

@@ -29,6 +29,19 @@ class Session(PersonalDataAccess, metaclass=PoolMeta):
 
     anonymised_date = fields.DateTime("Anonymised", readonly=True,
         help="When the citizen's personal data was removed.")
+    consent_version = fields.Char("Privacy Notice Version", readonly=True,
+        help="The version of the LGPD notice the citizen accepted.")
+
+    @classmethod
+    def create(cls, vlist):
+        "Record the version of the notice accepted with the consent"
+        Configuration = Pool().get('see.configuration')
+        version = Configuration(1).privacy_notice_version
+        vlist = [v.copy() for v in vlist]
+        for values in vlist:
+            if values.get('consent_date'):
+                values.setdefault('consent_version', version)
+        return super().create(vlist)
 
     @classmethod
     def anonymise(cls, sessions):
