@@ -68,6 +68,13 @@ class DataSubjectRequest(ServerReadonly, Workflow, ModelSQL, ModelView):
         required=True, states=_states,
         help="The protocol that registered the citizen's request.")
     cpf = fields.Char("CPF", required=True, states=_states)
+    kind = fields.Selection([
+            ('access', "Access to the data"),
+            ('anonymisation', "Anonymisation"),
+            ], "Request", required=True, states=_states,
+        help="Anonymisation: the answer lists what was held, then the "
+        "person's data is removed from every record; the records and "
+        "their figures stay.")
     request_date = fields.Date("Request Date", required=True, states=_states)
     deadline = fields.Function(fields.Date("Legal Deadline",
             help="15 days after the request (LGPD art. 19, II)."),
@@ -107,6 +114,10 @@ class DataSubjectRequest(ServerReadonly, Workflow, ModelSQL, ModelView):
         return 'draft'
 
     @classmethod
+    def default_kind(cls):
+        return 'access'
+
+    @classmethod
     def default_request_date(cls):
         return dt.date.today()
 
@@ -140,12 +151,13 @@ class DataSubjectRequest(ServerReadonly, Workflow, ModelSQL, ModelView):
         pool = Pool()
         Party = pool.get('party.party')
         Protocol = pool.get('see.protocol')
-        parties = Party.search([
-                ('identifiers', 'where', [
-                        ('type', '=', 'br_cpf'),
-                        ('code', 'in', [cpf, normalize_cpf(cpf)]),
-                        ]),
+        Identifier = pool.get('party.identifier')
+        # The party module stores the code formatted, its digits compact
+        identifiers = Identifier.search([
+                ('type', '=', 'br_cpf'),
+                ('code_compact', '=', normalize_cpf(cpf) or cpf),
                 ])
+        parties = Party.browse(sorted({i.party.id for i in identifiers}))
         protocols = Protocol.search(['OR',
                 ('requester_cpf', '=', cpf),
                 ('requester', 'in', [p.id for p in parties]),
@@ -238,3 +250,16 @@ class DataSubjectRequest(ServerReadonly, Workflow, ModelSQL, ModelView):
             request.record_count = count
             request.answer_date = dt.date.today()
         cls.save(requests)
+        for request in requests:
+            if request.kind == 'anonymisation':
+                request.anonymise_subject(request.identity(request.cpf))
+
+    @classmethod
+    def anonymise_subject(cls, identity):
+        """Remove the person's data from every record held about them;
+        modules extend it for the records not linked to the parties"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        Protocol = pool.get('see.protocol')
+        Protocol.anonymise(identity.protocols)
+        Party.anonymise_requesters(identity.parties)

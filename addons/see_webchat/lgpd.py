@@ -106,6 +106,14 @@ class DataSubjectRequest(metaclass=PoolMeta):
     __name__ = 'see.data.subject.request'
 
     @classmethod
+    def anonymise_subject(cls, identity):
+        super().anonymise_subject(identity)
+        Session = Pool().get('see.chat.session')
+        Session.anonymise(Session.search([
+                    ('requester_cpf', '=', identity.cpf),
+                    ]))
+
+    @classmethod
     def subject_sections(cls, identity):
         "The person's conversations, with their transcripts"
         Session = Pool().get('see.chat.session')
