@@ -1,9 +1,13 @@
 # This file is part of the Central de Atendimento SEE project.
 # The COPYRIGHT file at the top level of this repository contains
 # the full copyright notices and license terms.
-"""LGPD: the log of the reads of an appointment's requester data"""
+"""LGPD: retention and anonymisation of the appointments' requester data,
+the log of its reads, the appointments in a data-subject request"""
 from trytond.i18n import gettext
 from trytond.modules.see_atendimento.access_log import PersonalDataAccess
+from trytond.modules.see_atendimento.anonymisation import (
+    ANONYMOUS_NAME, scrub_columns)
+from trytond.modules.see_atendimento.retention import RetentionKind
 from trytond.modules.see_atendimento.subject_request import selection_text
 from trytond.pool import Pool, PoolMeta
 
@@ -13,6 +17,30 @@ class Appointment(PersonalDataAccess, metaclass=PoolMeta):
     _personal_fields = {
         'requester_name', 'requester_cpf', 'requester_email',
         'requester_phone', 'requester_cpf_shown', 'requester_phone_shown'}
+
+    @classmethod
+    def anonymise(cls, appointments, action='anonymise'):
+        "Remove the requester's data; the slot, state and times stay"
+        scrub_columns(cls, [a.id for a in appointments],
+            ['requester_name', 'requester_cpf', 'requester_email',
+                'requester_phone'],
+            {'requester_name': ANONYMOUS_NAME, 'requester_cpf': None,
+                'requester_email': None, 'requester_phone': None})
+
+
+class RetentionRule(metaclass=PoolMeta):
+    __name__ = 'see.retention.rule'
+
+    @classmethod
+    def kinds(cls):
+        Appointment = Pool().get('see.appointment')
+        return super().kinds() + [
+            RetentionKind('appointment',
+                'see_agendamento.msg_retention_kind_appointment',
+                'see.appointment', 'start',
+                [('requester_name', '!=', ANONYMOUS_NAME)], ('anonymise',),
+                Appointment.anonymise, ()),
+            ]
 
 
 class DataSubjectRequest(metaclass=PoolMeta):
@@ -41,3 +69,10 @@ class DataSubjectRequest(metaclass=PoolMeta):
         return super().subject_sections(identity) + [
             ('appointments', gettext('see_agendamento.msg_subject_appointments'),
                 columns, rows)]
+
+    @classmethod
+    def anonymise_subject(cls, identity):
+        super().anonymise_subject(identity)
+        Appointment = Pool().get('see.appointment')
+        Appointment.anonymise(Appointment.search(
+                [('requester_cpf', '=', identity.cpf)]))

@@ -31,6 +31,7 @@ PHONE_MARK = '[telefone removido]'
 EMAIL_MARK = '[e-mail removido]'
 NAME_MARK = '[nome removido]'
 
+_NAME_PARTICLES = {'das', 'dos', 'del', 'von', 'van'}
 _EMAIL = re.compile(r'[\w.+-]+@[\w-]+(?:\.[\w-]+)+')
 _CPF = re.compile(r'(?<!\d)\d{3}\.?\d{3}\.?\d{3}-?\d{2}(?!\d)')
 
@@ -49,10 +50,17 @@ def scrub_text(text, names=()):
             text, 'BR', leniency=phonenumbers.Leniency.VALID))
     for match in reversed(matches):
         text = text[:match.start] + PHONE_MARK + text[match.end:]
-    for name in sorted(filter(None, names), key=len, reverse=True):
-        if len(name.strip()) < 3:
+    # The whole name, then each of its words: people are called by their
+    # first name ("do João") and a word too many removed is harmless
+    words = set()
+    for name in filter(None, names):
+        words.add(name.strip())
+        words.update(w for w in name.split()
+            if len(w) >= 3 and w.lower() not in _NAME_PARTICLES)
+    for word in sorted(words, key=len, reverse=True):
+        if len(word) < 3:
             continue
-        text = re.sub(re.escape(name.strip()), NAME_MARK, text,
+        text = re.sub(r'\b%s\b' % re.escape(word), NAME_MARK, text,
             flags=re.IGNORECASE)
     return text
 
