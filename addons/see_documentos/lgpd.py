@@ -11,7 +11,7 @@ from trytond.pool import Pool, PoolMeta
 
 class Submission(PersonalDataAccess, metaclass=PoolMeta):
     __name__ = 'see.document.submission'
-    _personal_fields = {'email', 'protocol'}
+    _personal_fields = {'email'}
 
 
 class Document(PersonalDataAccess, metaclass=PoolMeta):
