@@ -31,7 +31,7 @@ README = ROOT / 'README.md'
 BEGIN, END = '<!-- rights-table -->', '<!-- /rights-table -->'
 ROLES = ['agent', 'agent2', 'unit', 'supervisor', 'auditor',
     'contract_manager', 'fiscal', 'admin', 'integration', 'reception',
-    'desk_agent', 'site_supervisor', 'reviewer', 'review_supervisor']
+    'desk_agent', 'site_supervisor', 'reviewer', 'review_supervisor', 'dpo']
 # The column titles: the logins of the test and demo users
 TITLES = {
     'agent': 'atendente', 'agent2': 'atendente2', 'unit': 'unidade',
@@ -40,6 +40,7 @@ TITLES = {
     'integration': 'integracao', 'reception': 'recepcao',
     'desk_agent': 'guiche', 'site_supervisor': 'supervisor-unidade',
     'reviewer': 'analista', 'review_supervisor': 'supervisor-analise',
+    'dpo': 'encarregado',
     }
 KINDS = {'stored', 'query', 'form', 'button', 'method'}
 

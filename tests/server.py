@@ -49,7 +49,8 @@ API (keep it small):
   (also in Tryton's ``res.group_admin``), ``integration``, and the
   in-person ``reception``, ``desk_agent`` and ``site_supervisor`` (without
   groups when see_presencial is not activated), the document ``reviewer``
-  and ``review_supervisor`` (without groups when see_documentos is not).
+  and ``review_supervisor`` (without groups when see_documentos is not),
+  the data protection officer ``dpo``.
 - `records`: ids of what was created: ``unit``, ``service``.
 - `proteus(role)`: a proteus XML-RPC connection as that user (role or
   ``'root'`` for trytond's ``admin``); use `Model.get(name, config=...)` or
@@ -123,6 +124,8 @@ ROLES = {
             'see_documentos.group_reviewer']),
     'review_supervisor': ('supervisor-analise', "Sofia Supervisora da Análise", [
             'see_documentos.group_review_supervisor']),
+    'dpo': ('encarregado', "Diana Encarregada de Dados", [
+            'see_atendimento.group_dpo']),
     }
 ROOT_PASSWORD = 'admin-Senha-de-teste-1'
 _MARKER = 'SEE-SERVER-DATA '

@@ -28,6 +28,9 @@ class Configuration(InputCheck, ModelSingleton, ModelSQL, ModelView):
         domain=[('reincidence_days', '>', 0)],
         help="Days before an attendance in which another attendance of the "
         "same requester and service makes it a reincidence (FCR).")
+    privacy_notice_version = fields.Char("Privacy Notice Version",
+        help="The version of the LGPD notice the citizens' pages show: "
+        "each acceptance records it. Change it when the notice changes.")
     good_score = fields.Integer(
         "Good Score Above", required=True,
         domain=[('good_score', '>=', 0), ('good_score', '<=', 10)],
@@ -68,6 +71,10 @@ class Configuration(InputCheck, ModelSingleton, ModelSQL, ModelView):
     @classmethod
     def default_reincidence_days(cls):
         return 30
+
+    @classmethod
+    def default_privacy_notice_version(cls):
+        return '1'
 
     @classmethod
     def default_good_score(cls):

@@ -55,3 +55,7 @@ class DeviceTokenError(UserError):
 
 class DeviceRateError(UserError):
     pass
+
+
+class RetentionError(UserError):
+    pass

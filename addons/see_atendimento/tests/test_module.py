@@ -263,6 +263,73 @@ class SeeAtendimentoTestCase(ModuleTestCase):
         self.assertEqual(cursor.fetchall(), [('see_atendimento',)])
         self.assertEqual(Calendar.search([]), [calendar])
 
+    def test_scrub_text(self):
+        "Test the CPFs, phones, e-mails and names are removed from a text"
+        from trytond.modules.see_atendimento.anonymisation import scrub_text
+        text = ("Maria Souza, CPF 529.982.247-25 (ou 52998224725), fone "
+            "(81) 98765-4321, +55 81 3333-4444, 81987654321, "
+            "maria.s@example.com; protocolo 2024000123, matrícula "
+            "123.456.789-00, MARIA SOUZA ligou")
+        self.assertEqual(scrub_text(text, ["Maria Souza"]),
+            "[nome removido], CPF [CPF removido] (ou [CPF removido]), fone "
+            "[telefone removido], [telefone removido], [telefone removido], "
+            "[e-mail removido]; protocolo 2024000123, matrícula "
+            "123.456.789-00, [nome removido] ligou")
+        self.assertIsNone(scrub_text(None))
+
+    @with_transaction()
+    def test_access_log(self):
+        """A user's read of a protocol's requester data is logged, one row
+        per record; a read of other fields is not; old rows are purged"""
+        pool = Pool()
+        Protocol = pool.get('see.protocol')
+        Log = pool.get('see.data.access.log')
+        Unit = pool.get('see.unit')
+        Service = pool.get('see.service')
+        transaction = Transaction()
+        unit, = Unit.create([{'name': "Unidade", 'code': 'U'}])
+        service, = Service.create([{
+                    'name': "Matrícula", 'code': 'MAT', 'unit': unit.id}])
+        protocols = Protocol.create([{
+                    'channel': 'telefone', 'requester_name': name,
+                    'requester_phone': '+558198765000%s' % n,
+                    'service': service.id,
+                    } for n, name in enumerate(["Maria", "João"], 1)])
+        ids = [p.id for p in protocols]
+
+        def logged():
+            with transaction.new_transaction() as other:
+                cursor = other.connection.cursor()
+                table = Log.__table__()
+                cursor.execute(*table.select(table.user, table.resource,
+                        table.kind, table.field_names,
+                        where=table.resource.in_(
+                            ['see.protocol,%s' % i for i in ids]),
+                        order_by=[table.resource]))
+                return cursor.fetchall()
+
+        with transaction.set_context(_check_access=True):
+            Protocol.read(ids, ['state', 'number'])
+            self.assertEqual(logged(), [])
+            Protocol.read(ids, ['state', 'requester_name'])
+        self.assertEqual(logged(), [
+                (transaction.user, 'see.protocol,%s' % i, 'read',
+                    'requester_name') for i in ids])
+        # A read by the server's own processes is not a user's access
+        Protocol.read(ids, ['requester_cpf'])
+        self.assertEqual(len(logged()), 2)
+
+        with transaction.new_transaction() as other:
+            table = Log.__table__()
+            other.connection.cursor().execute(*table.update(
+                    [table.date], [dt.datetime(2000, 1, 1)],
+                    where=table.resource == 'see.protocol,%s' % ids[0]))
+        with transaction.new_transaction():
+            Log.purge()
+        self.assertEqual([r[1] for r in logged()],
+            ['see.protocol,%s' % ids[1]])
+
+
 def weekdays_calendar():
     "Values of a calendar open Monday to Friday 08:00-19:00 in Recife"
     return {

@@ -15,6 +15,7 @@ ROLE_GROUPS = {
     'auditor': ["SEE-PE Auditor"],
     'admin': ["Attendance Administrator"],
     'integration': ["Attendance Integration"],
+    'dpo': ["Data Protection Officer (DPO)"],
     }
 
 
