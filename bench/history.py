@@ -167,7 +167,7 @@ def fill(conn, server, options):
         f"({surnames})[1 + (r / 40) % 40] || ' ' || "
         f"({surnames})[1 + (r / 1600) % 40]")
     cpf = 'hist_cpf(100000000 + r)'
-    phone = "'+558199' || lpad(((r * 7907) % 10000000)::text, 7, '0')"
+    phone = "'+558199' || lpad(((r::bigint * 7907) % 10000000)::text, 7, '0')"
     cur.execute("""
         CREATE OR REPLACE FUNCTION hist_cpf(base bigint) RETURNS text
         LANGUAGE plpgsql IMMUTABLE AS $$
@@ -202,6 +202,9 @@ def fill(conn, server, options):
                 active, create_uid, create_date)
             SELECT {party0} + r - 1, 'br_cpf', c, c, true, 0, now()
             FROM (SELECT r, {cpf} AS c FROM generate_series(1, {requesters}) r) s""")
+    cur.execute("SELECT MIN(id) FROM party_identifier "
+        "WHERE party = %s" % party0)
+    identifier0, = cur.fetchone()
     with Step('contact mechanisms (mobile)', requesters):
         cur.execute(f"""
             INSERT INTO party_contact_mechanism (party, type, value,
@@ -244,7 +247,9 @@ def fill(conn, server, options):
                 extract(year FROM st)::int || lpad(i::text, 9, '0'),
                 CASE WHEN i % 20 < 12 THEN 'telefone'
                     WHEN i % 20 < 19 THEN 'webchat' ELSE 'whatsapp' END,
-                {party0} + r - 1, {name}, {phone}, {cpf},
+                {party0} + r - 1, {name}, {phone},
+                (SELECT code FROM party_identifier
+                    WHERE id = {identifier0} + r - 1),
                 (ARRAY{services})[s],
                 CASE WHEN i % 20 = 0 THEN {classifications['hsee']}
                     WHEN i % 23 = 0 THEN {classifications['htrote']}
@@ -346,7 +351,8 @@ def fill(conn, server, options):
             cur.execute(f"""
                 INSERT INTO see_call {call_columns}
                 SELECT {ami}, 'a' || i, 'a' || i, 'inbound',
-                    '+558198' || lpad(((i * 7919) % 10000000)::text, 7, '0'),
+                    '+558198' || lpad(((i::bigint * 7919) % 10000000)::text, 7,
+                        '0'),
                     a, a + INTERVAL '30 seconds', NULL,
                     a + (40 + i % 300) * INTERVAL '1 second',
                     10 + i % 300, NULL,
