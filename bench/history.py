@@ -31,6 +31,8 @@ import time
 from pathlib import Path
 
 os.environ.setdefault('TRYTOND_DATABASE__URI', 'postgresql:///')
+# As config/production.conf: the immutable unaccent of see_atendimento
+os.environ.setdefault('TRYTOND_DATABASE__UNACCENT_FUNCTION', 'see_unaccent')
 
 from machine import describe as describe_machine  # bench/machine.py
 from protocol_rpc import Client, percentile, start_gunicorn
@@ -807,6 +809,7 @@ def main():
     else:
         print('preparing the database…', flush=True)
         server.start()
+        index_unaccented(server)
     gunicorn = None
     try:
         print(f'database {server.database}', flush=True)
@@ -841,6 +844,21 @@ def main():
                 f'--database {server.database} --protocols '
                 f'{options.protocols}; drop it with dropdb')
         server.stop()
+
+
+def index_unaccented(server):
+    """Update see_atendimento once more when its indexes were built before
+    its immutable unaccent existed (the first update creates it), as
+    config/production.conf says"""
+    import subprocess
+    (built,), = server.query("SELECT count(*) FROM pg_indexes "
+        "WHERE tablename = 'see_protocol' AND indexdef LIKE %s",
+        ('%' + os.environ['TRYTOND_DATABASE__UNACCENT_FUNCTION'] + '%',))
+    if not built:
+        subprocess.run([Path(sys.executable).parent / 'trytond-admin',
+                '-c', server.config_file, '-d', server.database,
+                '-u', 'see_atendimento'], check=True, cwd=ROOT,
+            capture_output=True)
 
 
 def keep(conn, server, data):
