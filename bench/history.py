@@ -547,6 +547,12 @@ def measure(server, url, conn, data, options):
         "WHERE id %% %s = 0 ORDER BY id LIMIT 30",
         (max(1, options.protocols // 30),))
     samples = cur.fetchall()
+    # The bare SQL as Tryton builds it: COALESCE of the columns that are
+    # not required, the unaccent it is configured with when it exists
+    unaccent = os.environ['TRYTOND_DATABASE__UNACCENT_FUNCTION']
+    cur.execute('SELECT 1 FROM pg_proc WHERE proname = %s', (unaccent,))
+    if not cur.fetchone():
+        unaccent = 'unaccent'
     sql_list = ('SELECT id FROM see_protocol WHERE {} '
         'ORDER BY start_date DESC, id DESC LIMIT %s')
 
@@ -564,28 +570,32 @@ def measure(server, url, conn, data, options):
     table.measure('search by CPF + read', [
             search_read(agent, [('requester_cpf', '=', s[2])])
             for s in samples],
-        sql=[(sql_list.format('requester_cpf = %s'), (s[2], limit))
+        sql=[(sql_list.format("COALESCE(requester_cpf, '') = %s"),
+                (s[2], limit))
             for s in samples])
     table.measure('search by phone + read', [
             search_read(agent, [('requester_phone', '=', s[3])])
             for s in samples],
-        sql=[(sql_list.format('requester_phone = %s'), (s[3], limit))
+        sql=[(sql_list.format("COALESCE(requester_phone, '') = %s"),
+                (s[3], limit))
             for s in samples])
     table.measure('search by name prefix + read', [
             search_read(agent, [('requester_name', 'ilike', s[4] + '%')])
             for s in samples],
-        sql=[(sql_list.format('requester_name ILIKE %s'), (s[4] + '%', limit))
+        sql=[(sql_list.format(f"{unaccent}(COALESCE(requester_name, '')) "
+                    f"ILIKE {unaccent}(%s)"), (s[4] + '%', limit))
             for s in samples])
     words = ['matrícula', 'transferência', 'merenda', 'certidão']
     table.measure('full text, common word + read', [
             search_read(agent, [('description', 'ilike', f'%{w}%')])
             for w in words],
-        sql=[(sql_list.format('description ILIKE %s'), (f'%{w}%', limit))
+        sql=[(sql_list.format(f"{unaccent}(COALESCE(description, '')) "
+                    f"ILIKE {unaccent}(%s)"), (f'%{w}%', limit))
             for w in words])
     table.measure('full text, rare word + read', [
             search_read(agent, [('description', 'ilike', f'%{RARE_WORD}%')])],
-        sql=[(sql_list.format('description ILIKE %s'),
-                (f'%{RARE_WORD}%', limit))])
+        sql=[(sql_list.format(f"{unaccent}(COALESCE(description, '')) "
+                    f"ILIKE {unaccent}(%s)"), (f'%{RARE_WORD}%', limit))])
     my_open = [('agent', '=', agent_id), ('state', 'in', ['draft', 'attending'])]
     table.measure('my open protocols + read', [search_read(agent, my_open)],
         sql=[(sql_list.format("agent = %s AND state IN ('draft', "
@@ -641,6 +651,8 @@ def measure(server, url, conn, data, options):
             search_read(unit, [])],
         sql=[(sql_list.format('true'), (limit,))], repeat=5)
 
+    if options.searches_only:
+        return table
     # The month: the last whole month before now
     month = (data['now'].date().replace(day=1) - dt.timedelta(days=1)
         ).replace(day=1)
@@ -789,6 +801,8 @@ def main():
     parser.add_argument('--limit', type=int, default=1000,
         help="rows of a list's first page (the web client's default 1000)")
     parser.add_argument('--workers', type=int, default=2)
+    parser.add_argument('--searches-only', action='store_true',
+        help="measure the agent's calls only, not the month")
     parser.add_argument('--keep', action='store_true',
         help="keep the filled database to measure it again")
     parser.add_argument('--database',
