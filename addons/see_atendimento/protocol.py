@@ -5,6 +5,7 @@ import datetime as dt
 import json
 
 from sql import Literal, Null
+from sql.conditionals import Coalesce
 from sql.functions import Function
 
 from trytond import backend
@@ -52,6 +53,45 @@ def datetime_shifted(column, delta):
         return _SQLiteDateTime(
             column, f'{delta.total_seconds():+.0f} seconds')
     return column + delta
+
+
+# An immutable unaccent: PostgreSQL's is only stable, so that no index can
+# hold its result; named by [database] unaccent_function, Tryton indexes
+# and searches the unaccented texts with it
+UNACCENT_FUNCTION = 'see_unaccent'
+
+
+def create_unaccent_function(cursor):
+    """Create the extensions the searches use when the database owner may
+    (pg_trgm and unaccent are trusted) and the immutable unaccent"""
+    if backend.name != 'postgresql':
+        return
+    for extension in ['unaccent', 'pg_trgm']:
+        cursor.execute('SELECT 1 FROM pg_available_extensions '
+            'WHERE name = %s', (extension,))
+        if not cursor.fetchone():
+            continue
+        cursor.execute('SAVEPOINT see_extension')
+        try:
+            cursor.execute(f'CREATE EXTENSION IF NOT EXISTS "{extension}"')
+        except Exception:
+            cursor.execute('ROLLBACK TO SAVEPOINT see_extension')
+        else:
+            cursor.execute('RELEASE SAVEPOINT see_extension')
+    cursor.execute("SELECT n.nspname FROM pg_extension e "
+        "JOIN pg_namespace n ON n.oid = e.extnamespace "
+        "WHERE e.extname = 'unaccent'")
+    row = cursor.fetchone()
+    if not row:
+        return
+    schema, = row
+    # The dictionary is named: the function's result then does not depend
+    # on the search_path, which is what makes it immutable
+    cursor.execute(
+        f'CREATE OR REPLACE FUNCTION "{UNACCENT_FUNCTION}"(text) '
+        'RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS '
+        f"$$ SELECT \"{schema}\".unaccent("
+        f"'\"{schema}\".unaccent'::regdictionary, $1) $$")
 
 
 class StepWorkflow(Workflow):
@@ -180,6 +220,17 @@ class Protocol(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
                     (t.service, Index.Equality()),
                     (t.start_date, Index.Range())),
                 Index(t, (t.agent, Index.Equality())),
+                # The agent's search for a citizen's attendances by CPF or
+                # phone; the domain compares COALESCE(column, '')
+                Index(t, (Coalesce(t.requester_cpf, ''), Index.Equality())),
+                Index(t,
+                    (Coalesce(t.requester_phone, ''), Index.Equality())),
+                # The search by the beginning of the requester's name: a
+                # trigram index (pg_trgm) on the unaccented name, usable
+                # when [database] unaccent_function names an immutable
+                # function (see_unaccent, see create_unaccent_function)
+                Index(t, (Index.Unaccent(Coalesce(t.requester_name, '')),
+                        Index.Similarity())),
                 })
         cls._order = [('start_date', 'DESC'), ('id', 'DESC')]
         cls.__rpc__['escalate_to_see'] = RPC(readonly=False, instantiate=0,
@@ -230,6 +281,11 @@ class Protocol(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
                     'depends': ['state'],
                     },
                 })
+
+    @classmethod
+    def __register__(cls, module):
+        create_unaccent_function(Transaction().connection.cursor())
+        super().__register__(module)
 
     @classmethod
     def default_state(cls):
