@@ -245,4 +245,7 @@ def review_page_image(request, pool, document_id, page):
         documents = Document.search([('id', '=', document_id)])
         if not documents:
             abort(HTTPStatus.NOT_FOUND)
+        # The reviewer sees the citizen's document: an access to log
+        pool.get('see.data.access.log').log(
+            'see.document', [document_id], 'download', {'file'})
         return image_response(documents[0], page)
