@@ -151,3 +151,12 @@ def report_action(report, data):
             ('report_name', '=', report.__name__),
             ], limit=1)
     return action
+
+
+def render_document(document, extension, sheet_name='Relatório'):
+    "document in the format of extension: 'pdf', 'xlsx' or 'csv'"
+    if extension == 'xlsx':
+        return render_xlsx(document, sheet_name=sheet_name)
+    if extension == 'csv':
+        return render_csv(document)
+    return render_pdf(document)

@@ -18,7 +18,7 @@ from sql.conditionals import Case
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.see_atendimento.tabular import (
-    render_csv, render_pdf, render_xlsx, report_action)
+    render_document, report_action)
 from trytond.pool import Pool
 from trytond.report import Report
 from trytond.transaction import Transaction
@@ -322,7 +322,7 @@ class FiguresReport(Report):
 
     @classmethod
     def render_document(cls, document):
-        return render_pdf(document)
+        return render_document(document, cls.extension, 'Documentos')
 
     @classmethod
     def execute(cls, ids, data):
@@ -344,16 +344,8 @@ class FiguresReportXLSX(FiguresReport):
     __name__ = 'see.document.report.xlsx'
     extension = 'xlsx'
 
-    @classmethod
-    def render_document(cls, document):
-        return render_xlsx(document, sheet_name='Documentos')
-
 
 class FiguresReportCSV(FiguresReport):
     __string__ = "Document Review Report (CSV)"
     __name__ = 'see.document.report.csv'
     extension = 'csv'
-
-    @classmethod
-    def render_document(cls, document):
-        return render_csv(document)

@@ -18,7 +18,7 @@ from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.see_atendimento.calendar_ import local_hour
 from trytond.modules.see_atendimento.tabular import (
-    render_csv, render_pdf, render_xlsx, report_action)
+    render_document, report_action)
 from trytond.pool import Pool
 from trytond.report import Report
 from trytond.transaction import Transaction
@@ -247,7 +247,7 @@ class StatisticsReport(Report):
 
     @classmethod
     def render_document(cls, document):
-        return render_pdf(document)
+        return render_document(document, cls.extension, 'Presencial')
 
     @classmethod
     def execute(cls, ids, data):
@@ -270,16 +270,8 @@ class StatisticsReportXLSX(StatisticsReport):
     __name__ = 'see.ticket.statistics.report.xlsx'
     extension = 'xlsx'
 
-    @classmethod
-    def render_document(cls, document):
-        return render_xlsx(document, sheet_name='Presencial')
-
 
 class StatisticsReportCSV(StatisticsReport):
     __string__ = "In-Person Report (CSV)"
     __name__ = 'see.ticket.statistics.report.csv'
     extension = 'csv'
-
-    @classmethod
-    def render_document(cls, document):
-        return render_csv(document)
