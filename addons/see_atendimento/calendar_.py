@@ -12,7 +12,7 @@ from trytond.i18n import gettext
 from trytond.model import DeactivableMixin, ModelSQL, ModelView, fields
 from trytond.modules.see_atendimento.integrity import ServerReadonly
 from trytond.pool import Pool
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import CalendarError
 
@@ -125,6 +125,22 @@ class ServiceCalendar(ServerReadonly, DeactivableMixin, ModelSQL, ModelView):
     @property
     def zone(self):
         return ZoneInfo(self.timezone)
+
+    @classmethod
+    def agency_zone(cls):
+        """The agency's time zone: that of its first routine calendar, else
+        the default zone
+
+        The local days of the figures (reports of the modules that have no
+        calendar of their own) are those of the service hours."""
+        # The zone is no secret: every user of the figures needs it
+        with without_check_access():
+            calendars = cls.search([
+                    ('kind', '=', 'rotineiro'),
+                    ], order=[('id', 'ASC')], limit=1)
+        if calendars:
+            return calendars[0].zone
+        return ZoneInfo(cls.default_timezone())
 
     def holiday_dates(self, start, end):
         "Return {date: name} of the closed days between start and end"

@@ -6,9 +6,10 @@
 Three lists under one context (period and service): the submissions by
 service and state, the rejections by service, document type and reason,
 and per reviewer the documents decided and the time to first review
-against the checklist's target. The period's days are UTC days: a
-submission counts on the day it was created, a document on the day it was
-reviewed, a first review on the day it was concluded."""
+against the checklist's target. The period's days are the agency's local
+days (the zone of its routine calendar): a submission counts on the day it
+was created, a document on the day it was reviewed, a first review on the
+day it was concluded."""
 import datetime as dt
 
 from sql import Literal, Null, Union
@@ -47,12 +48,18 @@ class ReportContext(ModelView):
 def _period():
     """The context's period as [start, end) UTC datetimes, its dates and
     service id"""
+    Calendar = Pool().get('see.sla.calendar')
     context = Transaction().context
-    today = dt.date.today()
+    zone = Calendar.agency_zone()
+    today = dt.datetime.now(zone).date()
     from_date = context.get('from_date') or today.replace(day=1)
     to_date = context.get('to_date') or today
-    start = dt.datetime.combine(from_date, dt.time())
-    end = dt.datetime.combine(to_date, dt.time()) + dt.timedelta(days=1)
+
+    def utc(date):
+        local = dt.datetime.combine(date, dt.time(), tzinfo=zone)
+        return local.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    start = utc(from_date)
+    end = utc(to_date + dt.timedelta(days=1))
     return start, end, from_date, to_date, context.get('service')
 
 

@@ -237,7 +237,7 @@ class Server(ServerReadonly, DeactivableMixin, ModelSQL, ModelView):
             servers = cls.search([], order=[('id', 'ASC')], limit=1)
         if servers:
             return servers[0].zone
-        return ZoneInfo(Calendar.default_timezone())
+        return Calendar.agency_zone()
 
     def member_interfaces(self):
         """Return member(text): the interface of the known agent written

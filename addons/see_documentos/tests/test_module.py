@@ -149,7 +149,7 @@ class SeeDocumentosTestCase(ModuleTestCase):
                     Document.review([document], decision, reason=reason)
                 Submission.conclude([Submission(submission.id)])
 
-        submission(send=False)
+        draft = submission(send=False)
         submission()
         returned = submission()
         review(returned, rui, {
@@ -162,7 +162,8 @@ class SeeDocumentosTestCase(ModuleTestCase):
         review(other, lia, {
                 identity: ('reject', illegible.id), record: ('approve', None)})
 
-        today = dt.date.today()
+        zone = pool.get('see.sla.calendar').agency_zone()
+        today = dt.datetime.now(zone).date()
         context = {'from_date': today, 'to_date': today}
         with Transaction().set_context(context):
             states = {r.state: (r.submissions, r.cycles)
@@ -247,6 +248,21 @@ class SeeDocumentosTestCase(ModuleTestCase):
                     self.assertIn(row, rows)
         self.assertTrue(all(n.endswith(today.strftime('%Y%m%d'))
                 for n in names.values()))
+
+        # The days are the agency's: created at 23:30 in Recife yesterday
+        # (02:30 UTC today), the draft counts on yesterday
+        late = dt.datetime.combine(yesterday, dt.time(23, 30), tzinfo=zone)
+        table = Submission.__table__()
+        Transaction().connection.cursor().execute(*table.update(
+                [table.create_date],
+                [late.astimezone(dt.timezone.utc).replace(tzinfo=None)],
+                where=table.id == draft.id))
+        for day, expected in [(yesterday, {'draft': (1, 0)}),
+                (today, {'submitted': (1, 1), 'returned': (2, 2),
+                        'approved': (1, 1)})]:
+            with Transaction().set_context(from_date=day, to_date=day):
+                self.assertEqual({r.state: (r.submissions, r.cycles)
+                        for r in States.search([])}, expected)
 
 
 class CitizenPageTestCase(unittest.TestCase):
