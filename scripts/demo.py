@@ -932,6 +932,7 @@ class Loader:
                 Unit = pool.get('see.unit')
                 Unit.write([self.units[c] for c in ['GMAT', 'GAC', 'GDOC']],
                     {'users': [('add', [users['unidade'].id])]})
+                steps = []
                 with Transaction().set_user(users['unidade'].id):
                     for unit, note in [
                             ('GAC', "Conferir os dados do requerente"),
@@ -942,6 +943,8 @@ class Loader:
                                     'note': note,
                                     }])
                         Step.receive([step])
+                        steps.append(step)
+                self.backdate_steps(main[0], steps)
                 self.count('see.routing.step', 2)
         returned = Submission.search([('state', '=', 'returned')], limit=1)
         return [("Envio de documentos do cidadão (devolvido)",
@@ -1273,6 +1276,11 @@ class Loader:
                 self.random.randint(8, 17), self.random.randint(0, 59),
                 self.random.randint(0, 59)))
 
+    def office_until_now(self, moment, hours):
+        """office_after, but never later than now: a step the demo has
+        done happened already, even when office hours put it on Monday"""
+        return min(self.office_after(moment, hours), self.now)
+
     @staticmethod
     def office_after(moment, hours):
         "moment plus hours of office time (weekdays, 8h to 18h)"
@@ -1455,7 +1463,7 @@ class Loader:
         if outcome != 'esc_new':
             with Transaction().set_user(self.users['unidade'].id):
                 Escalation.analyse([escalation])
-                last = steps['escalation_analysis'] = self.office_after(
+                last = steps['escalation_analysis'] = self.office_until_now(
                     end, rnd.randint(1, 3))
                 if outcome == 'esc_forwarded' or (
                         outcome != 'esc_analysis' and rnd.random() < .5):
@@ -1463,19 +1471,19 @@ class Loader:
                         'GAC' if escalation.unit.code != 'GAC' else 'GMAT']
                     escalation.save()
                     Escalation.forward([escalation])
-                    last = steps['escalation_forward'] = self.office_after(
+                    last = steps['escalation_forward'] = self.office_until_now(
                         last, rnd.randint(2, 6))
                 if outcome in {'esc_answered', 'esc_returned'}:
                     escalation.answer = ESCALATION_ANSWERS[
                         protocol.service.code]
                     escalation.save()
                     Escalation.answer_([escalation])
-                    last = steps['escalation_answer'] = self.office_after(
+                    last = steps['escalation_answer'] = self.office_until_now(
                         last, rnd.randint(3, 12))
                     timeline['answered'] = last
         if outcome == 'esc_returned':
             # The agent calls the requester back, gets the survey, closes
-            closed = self.office_after(
+            closed = self.office_until_now(
                 steps['escalation_answer'], rnd.randint(1, 4))
             with Transaction().set_user(protocol.agent.id):
                 if protocol.survey_score is None:
@@ -1619,6 +1627,27 @@ class Loader:
                     where=(event.protocol == protocol.id)
                     & (event.action == action)))
 
+    def backdate_steps(self, protocol, steps):
+        """Date the routing steps in office hours after the protocol's
+        opening, as if the sectors had worked it then"""
+        from trytond.transaction import Transaction
+        Step = self.pool.get('see.routing.step')
+        cursor = Transaction().connection.cursor()
+        table = Step.__table__()
+        moment = protocol.create_date
+        sent_dates = []
+        for step in steps:
+            sent = self.office_after(moment, 1)
+            moment = self.office_after(sent, 3)
+            sent_dates.append(sent)
+            cursor.execute(*table.update(
+                    [table.create_date, table.sent_date, table.received_date],
+                    [sent, sent, moment], where=table.id == step.id))
+        # Each step left its sector when the next one was sent
+        for step, left in zip(steps, sent_dates[1:]):
+            cursor.execute(*table.update(
+                    [table.end_date], [left], where=table.id == step.id))
+
     def backdate_escalation(self, escalation, steps):
         from trytond.transaction import Transaction
         Escalation = self.pool.get('see.protocol.escalation')
@@ -1638,6 +1667,34 @@ class Loader:
                 values.append(date)
         cursor.execute(*table.update(
                 names, values, where=table.id == escalation.id))
+        self.backdate_escalation_steps(escalation, steps)
+
+    def backdate_escalation_steps(self, escalation, steps):
+        """Date the routing steps the escalation's workflow made (with
+        see_documentos) at the moments of the escalation's own steps"""
+        from trytond.transaction import Transaction
+        try:
+            Step = self.pool.get('see.routing.step')
+        except KeyError:
+            return
+        cursor = Transaction().connection.cursor()
+        table = Step.__table__()
+        records = Step.search([('origin', '=', str(escalation))],
+            order=[('id', 'ASC')])
+        # The first step is sent by the escalation, the next one by the
+        # forward; the analysis receives; the forward or the answer leaves
+        sent = [steps['escalate'], steps.get('escalation_forward')]
+        left = [steps.get('escalation_forward')
+            or steps.get('escalation_answer'), steps.get('escalation_answer')]
+        for step, sent_date, end_date in zip(records, sent, left):
+            cursor.execute(*table.update(
+                    [table.create_date, table.sent_date, table.received_date,
+                        table.end_date],
+                    [sent_date, sent_date,
+                        (steps.get('escalation_analysis')
+                            if step.received_date else None),
+                        end_date if step.end_date else None],
+                    where=table.id == step.id))
 
 
 def load_data(database, admin_password):
