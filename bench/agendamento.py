@@ -41,6 +41,7 @@ import sys
 import threading
 import time
 
+from figures import quantiles  # bench/figures.py
 from machine import describe as describe_machine  # bench/machine.py
 from protocol_rpc import (  # bench/protocol_rpc.py
     ROOT, Client, percentile, start_gunicorn)
@@ -54,15 +55,6 @@ def cpf(number):
         total = sum(d * (size + 1 - i) for i, d in enumerate(digits))
         digits.append(total * 10 % 11 % 10)
     return ''.join(map(str, digits))
-
-
-def ms(seconds):
-    return f'{seconds * 1000:.0f} ms'
-
-
-def quantiles(values, fractions=(.5, .95, .99)):
-    return ', '.join(f'p{round(f * 100)} {ms(percentile(values, f))}'
-        for f in fractions)
 
 
 class Api:

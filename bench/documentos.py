@@ -41,6 +41,7 @@ import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 
+from figures import quantiles  # bench/figures.py
 from machine import describe as describe_machine  # bench/machine.py
 from protocol_rpc import (  # bench/protocol_rpc.py
     ROOT, Client, percentile, start_gunicorn)
@@ -54,15 +55,6 @@ ITEMS = [
     ]
 QUEUE_FIELDS = ['protocol.rec_name', 'checklist.rec_name', 'queue_date',
     'cycle', 'reviewer.rec_name', 'state']
-
-
-def ms(seconds):
-    return f'{seconds * 1000:.1f} ms'
-
-
-def quantiles(values, fractions=(.5, .95, .99)):
-    return ', '.join(f'p{round(f * 100)} {ms(percentile(values, f))}'
-        for f in fractions)
 
 
 def make_files(count):
@@ -310,17 +302,17 @@ def main():
         f'{len(submits)} ({len(submits) / elapsed:.1f}/s); errors: '
         f'{len(errors)}')
     if uploads:
-        print(f'upload latency: {quantiles(uploads)}')
+        print(f'upload latency: {quantiles(uploads, digits=1)}')
     for error in errors[:5]:
         print(f'  error: {error[:300]}')
     print(f'— review queue with {documents} documents '
         f'({queued} submissions in the queue)')
     print(f"reviewer's first page ({rows} rows, search_read): "
-        f'{quantiles(queue_times, (.5, .95))}')
+        f'{quantiles(queue_times, (.5, .95), digits=1)}')
     print(f'RPC search_count of the documents: '
-        f'{quantiles(rpc_counts, (.5, .95))}')
+        f'{quantiles(rpc_counts, (.5, .95), digits=1)}')
     print(f'plain SELECT count(*) of the documents: '
-        f'{quantiles(counts, (.5, .95))}')
+        f'{quantiles(counts, (.5, .95), digits=1)}')
     print(json.dumps({'uploads_per_second': len(uploads) / elapsed,
                 'queue_p50_ms': percentile(queue_times, .5) * 1000,
                 'count_p50_ms': percentile(counts, .5) * 1000}))

@@ -44,6 +44,7 @@ import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 
+from figures import quantiles  # bench/figures.py
 from machine import describe as describe_machine  # bench/machine.py
 from protocol_rpc import (  # bench/protocol_rpc.py
     ROOT, Client, memory_of, percentile, start_gunicorn)
@@ -54,15 +55,6 @@ AIM = 2
 CALLS_PER_CYCLE = 3
 # Seconds the panels get to receive the last calls after the desks stop
 GRACE = 10
-
-
-def ms(seconds):
-    return f'{seconds * 1000:.0f} ms'
-
-
-def quantiles(values, fractions=(.5, .95, .99)):
-    return ', '.join(f'p{round(f * 100)} {ms(percentile(values, f))}'
-        for f in fractions)
 
 
 class Sites:
