@@ -33,7 +33,6 @@ benchmark on loopback (aiosmtpd), which counts them.
 Not part of `make test`: it prints figures, it does not assert them.
 """
 import argparse
-import datetime as dt
 import json
 import os
 import random
@@ -45,6 +44,8 @@ from figures import quantiles  # bench/figures.py
 from machine import describe as describe_machine  # bench/machine.py
 from protocol_rpc import (  # bench/protocol_rpc.py
     ROOT, Client, percentile, start_gunicorn)
+
+from trytond.modules.see_agendamento.tests.tools import always_open_site
 
 def cpf(number):
     "A valid CPF for citizen number (its check digits computed)"
@@ -80,30 +81,12 @@ class Api:
 
 def prepare(server, duration, capacity, slots):
     "The unit, its calendar and the booking type, as the administrator"
-    admin = server.proteus('admin')
-    Calendar = admin.get('see.sla.calendar')
-    Service = admin.get('see.service')
-    Site = admin.get('see.site')
-    BookingType = admin.get('see.booking.type')
-    calendar = Calendar(name="Carga", start_time=dt.time(0, 0),
-        end_time=dt.time(23, 59, 59), holiday_country=None,
-        holiday_subdivision=None)
-    for day in ['monday', 'tuesday', 'wednesday', 'thursday', 'friday',
-            'saturday', 'sunday']:
-        setattr(calendar, day, True)
-    calendar.save()
-    site = Site(name="Unidade Carga", code='CARGA', calendar=calendar)
-    line = site.services.new()
-    line.service = Service(server.records['service'])
-    line.prefix = 'MAT'
-    site.save()
     per_day = 24 * 60 // duration
-    horizon = slots // per_day + 2
-    booking = BookingType(name="Matrícula", service=Service(
-            server.records['service']), site=site, channel='in_person',
-        duration=duration, buffer=0, minimum_notice=0,
-        maximum_horizon=horizon, capacity=capacity, hold_minutes=10)
-    booking.save()
+    booking, _ = always_open_site(server.proteus('admin'),
+        server.records['service'], "Unidade Carga", 'CARGA',
+        channel='in_person', duration=duration,
+        maximum_horizon=slots // per_day + 2, capacity=capacity,
+        hold_minutes=10)
     return booking.id
 
 

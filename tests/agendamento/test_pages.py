@@ -27,6 +27,8 @@ import urllib.error
 import urllib.request
 from email import message_from_bytes, policy
 
+from trytond.modules.see_agendamento.tests.tools import always_open_site
+
 from tests.browser.chrome import AXE, TIMEOUT, CitizenPageTestCase, available
 from tests.server import TrytonServer
 
@@ -72,28 +74,9 @@ def tearDownModule():
 def _fixture():
     """A unit open every day all day (the test runs at any hour) offering
     enrolment, booked in person or by video, one citizen a slot"""
-    admin = server.proteus('admin')
-    Calendar = admin.get('see.sla.calendar')
-    Service = admin.get('see.service')
-    Site = admin.get('see.site')
-    BookingType = admin.get('see.booking.type')
-    calendar = Calendar(name="Sempre aberto", start_time=dt.time(0, 0),
-        end_time=dt.time(23, 59, 59), holiday_country=None,
-        holiday_subdivision=None)
-    for day in ['monday', 'tuesday', 'wednesday', 'thursday', 'friday',
-            'saturday', 'sunday']:
-        setattr(calendar, day, True)
-    calendar.save()
-    site = Site(name="Recife Centro", code='RC', calendar=calendar)
-    line = site.services.new()
-    line.service = Service(server.records['service'])
-    line.prefix = 'MAT'
-    site.save()
-    booking = BookingType(name="Matrícula", service=Service(
-            server.records['service']), site=site, channel='both',
-        duration=30, buffer=0, minimum_notice=0, maximum_horizon=2,
-        capacity=1)
-    booking.save()
+    booking, site = always_open_site(server.proteus('admin'),
+        server.records['service'], "Recife Centro", 'RC', channel='both',
+        duration=30, maximum_horizon=2, capacity=1)
     FIXTURE.update({'type': booking.id, 'site': site.id})
 
 

@@ -2,6 +2,7 @@
 # The COPYRIGHT file at the top level of this repository contains
 # the full copyright notices and license terms.
 "Helpers of the appointments' tests: a real SMTP server, a real race"
+import datetime as dt
 import socket
 import threading
 from email import message_from_bytes, policy
@@ -105,3 +106,30 @@ def run_process(database, method, **kwargs):
         Appointment = pool.get('see.appointment')
         getattr(Appointment, method)(**kwargs)
         transaction.commit()
+
+
+def always_open_site(admin, service, name, code, **booking):
+    """Create, through the proteus connection admin, a unit open every day
+    all day (a test or a load runs at any hour) offering service with the
+    given prefix-less line, and its booking type of values booking; return
+    the booking type and the site"""
+    Calendar = admin.get('see.sla.calendar')
+    Service = admin.get('see.service')
+    Site = admin.get('see.site')
+    BookingType = admin.get('see.booking.type')
+    calendar = Calendar(name="Sempre aberto (%s)" % code,
+        start_time=dt.time(0, 0), end_time=dt.time(23, 59, 59),
+        holiday_country=None, holiday_subdivision=None)
+    for day in ['monday', 'tuesday', 'wednesday', 'thursday', 'friday',
+            'saturday', 'sunday']:
+        setattr(calendar, day, True)
+    calendar.save()
+    site = Site(name=name, code=code, calendar=calendar)
+    line = site.services.new()
+    line.service = Service(service)
+    line.prefix = 'MAT'
+    site.save()
+    booking_type = BookingType(name="Matrícula", service=Service(service),
+        site=site, buffer=0, minimum_notice=0, **booking)
+    booking_type.save()
+    return booking_type, site
