@@ -2,8 +2,8 @@
 # The COPYRIGHT file at the top level of this repository contains
 # the full copyright notices and license terms.
 """The supervisor's occupation and no-show figures against the
-appointments they count, their files, and the day's agenda seen by an
-agent and a supervisor"""
+appointments they count, their files, the day's agenda seen by an agent
+and a supervisor, the check-in at the kiosk and the STUN/TURN settings"""
 import datetime as dt
 import io
 import unittest
@@ -12,6 +12,7 @@ import openpyxl
 import pypdf
 
 from trytond import backend
+from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.pyson import PYSONDecoder
@@ -27,10 +28,10 @@ def past_monday():
     return today - dt.timedelta(days=today.weekday() + 14)
 
 
-def setup_site():
-    """A unit open Monday to Friday 08:00-12:00 in Recife with a booking
-    type of 30 minutes, 15 of buffer and 2 places: 5 slots, 10 places a
-    day"""
+def setup_site(always_open=False):
+    """A unit open Monday to Friday 08:00-12:00 in Recife (or always) with
+    a booking type of 30 minutes, 15 of buffer and 2 places: 5 slots, 10
+    places a day"""
     pool = Pool()
     Unit = pool.get('see.unit')
     Service = pool.get('see.service')
@@ -47,6 +48,11 @@ def setup_site():
                 'thursday': True, 'friday': True,
                 'timezone': 'America/Recife', 'holiday_country': None,
                 }])
+    if always_open:
+        calendar.start_time = dt.time(0, 0)
+        calendar.end_time = dt.time(23, 59, 59)
+        calendar.saturday = calendar.sunday = True
+        calendar.save()
     site, = Site.create([{
                 'name': "Unidade Recife", 'code': 'REC',
                 'timezone': 'America/Recife',
@@ -63,7 +69,7 @@ def setup_site():
 
 
 def make(booking, start, state, confirmed=True, check_in=None,
-        channel='in_person', number=None):
+        channel='in_person', number=None, cpf='52998224725'):
     "An appointment of booking at start as its workflow leaves it"
     Appointment = Pool().get('see.appointment')
     appointment, = Appointment.create([{
@@ -74,7 +80,7 @@ def make(booking, start, state, confirmed=True, check_in=None,
                 'start': start,
                 'end': start + dt.timedelta(minutes=booking.duration),
                 'requester_name': "Maria",
-                'requester_cpf': '52998224725',
+                'requester_cpf': cpf,
                 'requester_email': 'maria@example.com',
                 'state': state,
                 'number': number,
@@ -86,7 +92,7 @@ def make(booking, start, state, confirmed=True, check_in=None,
 
 
 class OccupationTestCase(unittest.TestCase):
-    "The occupation figures and the agenda"
+    "The occupation figures, the agenda and the kiosk"
 
     @classmethod
     def setUpClass(cls):
@@ -261,3 +267,101 @@ class OccupationTestCase(unittest.TestCase):
                 Transaction().set_context(context):
             self.assertEqual(Appointment.search(agenda), [])
             self.assertEqual(Occupation.search([]), [])
+
+    @with_transaction()
+    def test_kiosk_check_in(self):
+        """At the kiosk, the appointment's number or the CPF checks the
+        citizen in; too early, too late and not found are told apart"""
+        pool = Pool()
+        Device = pool.get('see.device')
+        Appointment = pool.get('see.appointment')
+        booking = setup_site(always_open=True)
+        site = booking.site
+        device, = Device.create([{
+                    'name': "Totem", 'kind': 'kiosk', 'site': site.id}])
+        at = dt.datetime.combine(
+            dt.date.today() + dt.timedelta(days=7), dt.time(15, 0))
+        early = make(booking, at + dt.timedelta(hours=3), 'confirmed',
+            number='AG2026000101')
+        late = make(booking, at - dt.timedelta(hours=1), 'confirmed',
+            number='AG2026000102', cpf='11144477735')
+
+        def refusal(code, now=at):
+            with self.assertRaises(UserError) as context:
+                Appointment.check_in_at_kiosk(device, code, now=now)
+            return context.exception.message
+        self.assertIn("code", refusal(' '))
+        self.assertIn("not valid", refusal('123.456.789-00'))
+        self.assertIn(site.rec_name, refusal('AG2026009999'))
+        # Lower case and the opening of check-in two hours before
+        message = refusal('ag2026000101')
+        self.assertIn(site.format_local(early.start)[-5:], message)
+        self.assertIn(site.format_local(
+                early.start - dt.timedelta(hours=2))[-5:], message)
+        # The tolerance of 15 minutes is over
+        message = refusal('111.444.777-35')
+        self.assertIn(site.format_local(
+                late.start + dt.timedelta(minutes=15))[-5:], message)
+        self.assertEqual((early.state, late.state),
+            ('confirmed', 'confirmed'))
+
+        # Now, by CPF: the ticket of the appointment's time
+        start = dt.datetime.now().replace(microsecond=0) + dt.timedelta(
+            minutes=30)
+        current = make(booking, start, 'confirmed', number='AG2026000103',
+            cpf='39053344705')
+        ticket = Appointment.check_in_at_kiosk(device, '390.533.447-05')
+        self.assertEqual(current.state, 'checked_in')
+        self.assertEqual(current.ticket, ticket)
+        self.assertEqual(ticket.scheduled_time, start)
+        self.assertEqual(ticket.receipt()['scheduled'],
+            site.format_local(start)[-5:])
+        self.assertTrue(Pool().get('see.ticket').kiosk_options(
+                device)['check_in'])
+
+
+class IceServersTestCase(unittest.TestCase):
+    "The STUN/TURN settings the video rooms get"
+
+    NAMES = ['ice_servers', 'ice_secret', 'ice_username', 'ice_credential',
+        'ice_ttl']
+
+    def setUp(self):
+        from trytond import config
+        if not config.has_section('see_agendamento'):
+            config.add_section('see_agendamento')
+        saved = {n: config.get('see_agendamento', n) for n in self.NAMES}
+
+        def restore():
+            for name, value in saved.items():
+                # An empty value is no value for ice_servers()
+                config.set('see_agendamento', name, value or (
+                        '28800' if name == 'ice_ttl' else ''))
+        self.addCleanup(restore)
+        self.config = config
+
+    def test_ice_servers(self):
+        """None on a local network; fixed credentials; or credentials of
+        coturn's shared secret that expire"""
+        import base64
+        import hashlib
+        import hmac
+
+        from trytond.modules.see_agendamento.video import ice_servers
+        config = self.config
+        for name in ['ice_servers', 'ice_secret', 'ice_username']:
+            config.set('see_agendamento', name, '')
+        self.assertEqual(ice_servers(), [])
+        urls = 'stun:turn.example.org:3478 turn:turn.example.org:3478'
+        config.set('see_agendamento', 'ice_servers', urls)
+        config.set('see_agendamento', 'ice_username', 'sala')
+        config.set('see_agendamento', 'ice_credential', 'fixa')
+        self.assertEqual(ice_servers(), [{'urls': urls.split(),
+                    'username': 'sala', 'credential': 'fixa'}])
+        config.set('see_agendamento', 'ice_secret', 'segredo')
+        config.set('see_agendamento', 'ice_ttl', '600')
+        server, = ice_servers(now=1000)
+        self.assertEqual(server['username'], '1600:sala')
+        self.assertEqual(server['credential'], base64.b64encode(hmac.new(
+                    b'segredo', b'1600:sala', hashlib.sha1).digest()
+                ).decode())
