@@ -13,7 +13,9 @@ Their JSON API, every answer JSON, errors ``{"error": {"type", "message"}}``
 with the message in Portuguese (400, 404 for an unknown token, 429 beyond
 ``[see_agendamento] address_requests`` requests per minute of an address):
 
-- ``GET  api/types``: ``{types: [{id, name, service, site, channels}]}``
+- ``GET  api/types``: ``{types: [{id, name, service, service_id, site,
+  channels}]}``; the page opened with ``?service=ID`` chooses the first
+  type of the service (the assistant links there)
 - ``GET  api/slots?type=ID``: ``{days: [{date, label, slots: [{start,
   time, free}]}]}``, the free slots within the type's horizon; ``start``
   is UTC (ISO 8601), ``time`` the unit's local time.
@@ -219,6 +221,7 @@ def types(request, pool):
                     'id': t.id,
                     'name': t.name,
                     'service': t.service.rec_name,
+                    'service_id': t.service.id,
                     'site': t.site.rec_name,
                     'channels': t.channels,
                     } for t in BookingType.search([])]})
