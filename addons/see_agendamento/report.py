@@ -24,9 +24,7 @@ import datetime as dt
 from sql import Literal, Null, Union, Values
 from sql.aggregate import Max, Min, Sum
 from sql.conditionals import Case, Coalesce
-from sql.functions import AtTimeZone
 
-from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.see_atendimento.tabular import (
@@ -154,11 +152,6 @@ class Occupation(ModelSQL, ModelView):
         offered = offered_places(types, from_date, to_date)
         sites = {t.id: t.site.id for t in types}
 
-        if backend.name == 'sqlite':
-            local = appointment.start
-        else:
-            local = AtTimeZone(AtTimeZone(appointment.start, 'UTC'),
-                Coalesce(calendar.timezone, site.timezone))
         # A day either side: the local days of the period in any zone
         where = ((appointment.start >= dt.datetime.combine(
                     from_date - dt.timedelta(days=1), dt.time()))
@@ -178,7 +171,9 @@ class Occupation(ModelSQL, ModelView):
             (appointment.id * 2).as_('id'),
             appointment.site.as_('site'),
             appointment.booking_type.as_('booking_type'),
-            cls.day.sql_cast(local).as_('day'),
+            # The UTC day on SQLite
+            cls.day.sql_cast(appointment.start, timezone=Coalesce(
+                    calendar.timezone, site.timezone)).as_('day'),
             Literal(0).as_('offered'),
             count(appointment.state.in_(BOOKED_STATES)).as_('booked'),
             count(appointment.check_in_date != Null).as_('checked_in'),
