@@ -363,6 +363,21 @@ class BookingPageBrowserTestCase(CitizenPageTestCase):
         self.assertAccessible()
 
 
+    def test_service_chosen_from_link(self):
+        """The assistant's link, book?service=ID, opens the page with the
+        service's booking type chosen and its days shown"""
+        from selenium.webdriver.common.by import By
+        driver = self.driver
+        driver.get(f'{server.url}{server.database}/see_agendamento/book'
+            f'?service={server.records["service"]}')
+        self.wait(lambda d: d.find_element(By.TAG_NAME, 'body')
+            .get_attribute('data-ready') == '1')
+        self.assertTrue(driver.find_element(
+                By.ID, f'type-{FIXTURE["type"]}').is_selected())
+        self.visible('#days button')
+        self.assertAccessible()
+
+
 class KioskCheckInBrowserTestCase(CitizenPageTestCase):
     "The kiosk page of see_presencial checks a booked citizen in"
 
