@@ -3,7 +3,7 @@
 # the full copyright notices and license terms.
 """The production files of docker/, checked without a Docker engine: the
 compose file has PostgreSQL 15, trytond and trytond-cron on the same
-configuration, database and volumes; the Dockerfile installs the project
+configuration, database and volumes, and coturn for the video rooms; the Dockerfile installs the project
 and the web client and exposes the port the compose file publishes."""
 import configparser
 import re
@@ -164,6 +164,51 @@ class ComposeTestCase(unittest.TestCase):
         self.assertIn(listen, exposed)
         ports = self.services['trytond']['ports']
         self.assertIn(f'127.0.0.1:8000:{listen}', ports)
+
+    def coturn_options(self):
+        "{option: [values]} of the coturn command line"
+        options = {}
+        for argument in self.services['coturn']['command']:
+            name, _, value = argument.partition('=')
+            options.setdefault(name, []).append(value)
+        return options
+
+    def test_coturn(self):
+        """coturn, the STUN/TURN server of the video rooms, on its own
+        profile: authenticated by a secret from outside that trytond
+        shares, a bounded relay port range, no relay to private
+        networks"""
+        import ipaddress
+        coturn = self.services['coturn']
+        image, _, tag = coturn['image'].partition(':')
+        self.assertEqual(image, 'coturn/coturn')
+        self.assertTrue(tag)
+        self.assertEqual(coturn['profiles'], ['video'])
+        self.assertEqual(coturn['network_mode'], 'host')
+        options = self.coturn_options()
+        self.assertIn('--use-auth-secret', options)
+        secret, = options['--static-auth-secret']
+        self.assertEqual(variable(secret), 'SEE_TURN_SECRET')
+        env = self.services['trytond']['environment']
+        self.assertEqual(variable(env['TRYTOND_SEE_AGENDAMENTO__ICE_SECRET']),
+            variable(secret))
+        self.assertTrue(variable(
+                env['TRYTOND_SEE_AGENDAMENTO__ICE_SERVERS']))
+        self.assertEqual(options['--listening-port'], ['3478'])
+        low, = map(int, options['--min-port'])
+        high, = map(int, options['--max-port'])
+        self.assertLess(0, high - low)
+        self.assertLessEqual(high - low, 1000)
+        self.assertIn('--no-cli', options)
+        denied = [[ipaddress.ip_address(a) for a in v.split('-')]
+            for v in options['--denied-peer-ip']]
+        for address in ['10.1.2.3', '172.20.0.1', '192.168.1.1',
+                '127.0.0.1', '169.254.1.1', '::1', 'fd00::1']:
+            with self.subTest(address=address):
+                address = ipaddress.ip_address(address)
+                self.assertTrue(any(
+                        r[0].version == address.version
+                        and r[0] <= address <= r[-1] for r in denied))
 
     def test_build_context(self):
         "The build context is the repository root and names the Dockerfile"

@@ -423,31 +423,63 @@ class Appointment(ServerReadonly, Workflow, ModelSQL, ModelView):
         cls.save(appointments)
 
     @classmethod
-    def check_in_at_kiosk(cls, device, cpf):
-        """Check in at the kiosk device the citizen of CPF: their in-person
-        appointment of now at the device's site; return the ticket"""
-        given, cpf = cpf, normalize_cpf(cpf)
-        if not cpf:
+    def check_in_at_kiosk(cls, device, code, now=None):
+        """Check in at the kiosk device the citizen of code, the number of
+        their appointment or their CPF: their in-person appointment of
+        now at the device's site; return the ticket. Too early, too late
+        and not found are told apart (of the appointments of a day either
+        side)."""
+        given = (code or '').strip()[:20]
+        if not given:
+            raise AppointmentValidationError(gettext(
+                    'see_agendamento.msg_kiosk_code_required'))
+        digits = ''.join(c for c in given if c.isdigit())
+        if given.upper().startswith('AG'):
+            criterion = ('number', '=', given.upper().replace(' ', ''))
+        elif len(digits) == 11 and not normalize_cpf(given):
             raise AppointmentValidationError(gettext(
                     'see_agendamento.msg_appointment_invalid_cpf',
                     cpf=given))
-        now = dt.datetime.now()
-        appointments = [a for a in cls.search([
-                    ('site', '=', device.site.id),
-                    ('channel', '=', 'in_person'),
-                    ('state', '=', 'confirmed'),
-                    ('requester_cpf', '=', cpf),
-                    ('start', '<=', now + CHECK_IN_EARLY),
-                    ], order=[('start', 'ASC')])
-            if a.start + dt.timedelta(
-                minutes=a.booking_type.late_tolerance) >= now]
+        else:
+            criterion = ('requester_cpf', '=', normalize_cpf(given) or '-')
+        site = device.site
+        now = now or dt.datetime.now()
+        appointments = cls.search([
+                ('site', '=', site.id),
+                ('channel', '=', 'in_person'),
+                ('state', '=', 'confirmed'),
+                criterion,
+                ('start', '>=', now - dt.timedelta(days=1)),
+                ('start', '<=', now + dt.timedelta(days=1)),
+                ], order=[('start', 'ASC')])
         if not appointments:
             raise AppointmentError(gettext(
-                    'see_agendamento.msg_kiosk_no_appointment',
-                    site=device.site.rec_name))
-        appointment = appointments[0]
-        cls.check_in([appointment])
-        return appointment.ticket
+                    'see_agendamento.msg_kiosk_not_found',
+                    site=site.rec_name))
+
+        def when(at):
+            "The time at the site, with the date when not today"
+            text = site.format_local(at)
+            today = site.format_local(now)
+            return text[-5:] if text[:-5] == today[:-5] else text
+        for appointment in appointments:
+            limit = appointment.start + dt.timedelta(
+                minutes=appointment.booking_type.late_tolerance)
+            if appointment.start - CHECK_IN_EARLY <= now <= limit:
+                cls.check_in([appointment])
+                return appointment.ticket
+        ahead = [a for a in appointments if a.start > now]
+        if ahead:
+            raise AppointmentError(gettext(
+                    'see_agendamento.msg_kiosk_too_early',
+                    start=when(ahead[0].start),
+                    opens=when(ahead[0].start - CHECK_IN_EARLY)))
+        last = appointments[-1]
+        raise AppointmentError(gettext(
+                'see_agendamento.msg_kiosk_too_late',
+                start=when(last.start),
+                limit=when(last.start + dt.timedelta(
+                        minutes=last.booking_type.late_tolerance))))
 
     @classmethod
     @ModelView.button

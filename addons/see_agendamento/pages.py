@@ -13,7 +13,9 @@ Their JSON API, every answer JSON, errors ``{"error": {"type", "message"}}``
 with the message in Portuguese (400, 404 for an unknown token, 429 beyond
 ``[see_agendamento] address_requests`` requests per minute of an address):
 
-- ``GET  api/types``: ``{types: [{id, name, service, site, channels}]}``
+- ``GET  api/types``: ``{types: [{id, name, service, service_id, site,
+  channels}]}``; the page opened with ``?service=ID`` chooses the first
+  type of the service (the assistant links there)
 - ``GET  api/slots?type=ID``: ``{days: [{date, label, slots: [{start,
   time, free}]}]}``, the free slots within the type's horizon; ``start``
   is UTC (ISO 8601), ``time`` the unit's local time.
@@ -29,9 +31,13 @@ with the message in Portuguese (400, 404 for an unknown token, 429 beyond
 The kiosk of the site (a see.device of kind kiosk, its token in the
 ``X-Device-Token`` header as the see_presencial pages send it):
 
-- ``POST kiosk/check_in`` with ``{cpf}``: checks in the citizen's
-  in-person appointment of now at the kiosk's site; 201 ``{ticket}`` (the
-  receipt of see_presencial's kiosk), 400 when there is none.
+- ``POST kiosk/check_in`` with ``{code}`` (the appointment's number, AG…,
+  or the citizen's CPF; ``{cpf}`` is read too): checks in the citizen's
+  in-person appointment of today at the kiosk's site; 201 ``{ticket}``
+  (the receipt of see_presencial's kiosk, its priority "Agendado"), 400
+  with what to do when it is too early, too late or there is none. The
+  kiosk page shows its "Tenho agendamento" button when the kiosk options
+  say ``check_in: true`` (this module installed).
 
 The video room, ``GET /<database>/see_agendamento/video/<token>``, for the
 citizen with their token and for the agent with the room token (the link
@@ -215,6 +221,7 @@ def types(request, pool):
                     'id': t.id,
                     'name': t.name,
                     'service': t.service.rec_name,
+                    'service_id': t.service.id,
                     'site': t.site.rec_name,
                     'channels': t.channels,
                     } for t in BookingType.search([])]})
@@ -349,12 +356,14 @@ def appointment_cancel(request, pool, token):
 @device_required('kiosk')
 @with_transaction(context=_context())
 def kiosk_check_in(request, pool, device_id):
-    """A booked citizen checks in at the site's kiosk with their CPF and
-    gets the ticket of the scheduled queue"""
+    """A booked citizen checks in at the site's kiosk with the number of
+    their appointment or their CPF and gets the ticket of the scheduled
+    queue"""
     Device = pool.get('see.device')
     Appointment = pool.get('see.appointment')
-    ticket = Appointment.check_in_at_kiosk(
-        Device(device_id), str(_body(request).get('cpf') or '')[:20])
+    data = _body(request)
+    ticket = Appointment.check_in_at_kiosk(Device(device_id),
+        str(data.get('code') or data.get('cpf') or '')[:20])
     return _json({'ticket': ticket.receipt()}, HTTPStatus.CREATED)
 
 

@@ -8,7 +8,11 @@ signalling messages (offer, answer, ICE candidates) through short-lived
 rows that each side polls, and keeps the text chat on the attendance's
 protocol. The citizen enters with the appointment's token, the agent with
 the room token that only the staff can read."""
+import base64
 import datetime as dt
+import hashlib
+import hmac
+import time
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
@@ -154,18 +158,30 @@ def room_side(token):
     return None, None
 
 
-def ice_servers():
+def ice_servers(now=None):
     """The STUN/TURN servers of the rooms, from [see_agendamento]
-    ice_servers: space separated URLs (turn:host:3478 and so on), with
-    ice_username and ice_credential for TURN; none on a local network"""
+    ice_servers: space separated URLs (stun:host:3478 turn:host:3478 and
+    so on); none on a local network. TURN credentials are either fixed
+    (ice_username and ice_credential) or, with ice_secret (coturn's
+    static-auth-secret, use-auth-secret), made for each room and valid
+    ice_ttl seconds (8 hours): the browsers never get a lasting password"""
     from trytond import config
     urls = (config.get('see_agendamento', 'ice_servers', default='')
         or '').split()
     if not urls:
         return []
     server = {'urls': urls}
+    secret = config.get('see_agendamento', 'ice_secret', default='')
     username = config.get('see_agendamento', 'ice_username', default=None)
-    if username:
+    if secret:
+        ttl = config.getint('see_agendamento', 'ice_ttl', default=8 * 3600)
+        now = now if now is not None else time.time()
+        # coturn's TURN REST credentials: expiry:name, HMAC-SHA1 in base64
+        server['username'] = '%d:%s' % (int(now) + ttl, username or 'see')
+        server['credential'] = base64.b64encode(hmac.new(
+                secret.encode(), server['username'].encode(),
+                hashlib.sha1).digest()).decode()
+    elif username:
         server['username'] = username
         server['credential'] = config.get(
             'see_agendamento', 'ice_credential', default='')

@@ -101,6 +101,26 @@ class Ticket(metaclass=PoolMeta):
                     }])
         return ticket
 
+    @classmethod
+    def kiosk_options(cls, device):
+        """What the kiosk page of device offers: the site's services and
+        the priority categories (other modules add their own)"""
+        Priority = Pool().get('see.ticket.priority')
+        site = device.site
+        return {
+            'site': site.rec_name,
+            'services': [{
+                    'id': line.service.id,
+                    'name': line.service.rec_name,
+                    'prefix': line.prefix,
+                    } for line in site.services],
+            'priorities': [{
+                    'id': p.id,
+                    'name': p.name,
+                    'legal_basis': p.legal_basis or '',
+                    } for p in Priority.search([])],
+            }
+
     def waiting_ahead(self):
         """The tickets of the same service waiting to be called before this
         one: for a normal ticket those that arrived before it; for a

@@ -17,7 +17,8 @@ Kiosk (device of kind kiosk, bound to a site):
 
 - ``GET  /<database>/see_presencial/kiosk/options``:
   ``{site, services: [{id, name, prefix}], priorities: [{id, name,
-  legal_basis}]}``
+  legal_basis}]}``, and ``check_in: true`` where see_agendamento is
+  installed (the page then offers "Tenho agendamento")
 - ``POST /<database>/see_presencial/kiosk/tickets`` with
   ``{service, priority, cpf, name}`` (priority, cpf and name optional):
   201 ``{ticket: {number, service, priority, site, issue_date, ahead,
@@ -198,21 +199,8 @@ def static_file(request, filename):
 def kiosk_options(request, pool, device_id):
     "The site's services and the priority categories"
     Device = pool.get('see.device')
-    Priority = pool.get('see.ticket.priority')
-    site = Device(device_id).site
-    return _json({
-            'site': site.rec_name,
-            'services': [{
-                    'id': line.service.id,
-                    'name': line.service.rec_name,
-                    'prefix': line.prefix,
-                    } for line in site.services],
-            'priorities': [{
-                    'id': p.id,
-                    'name': p.name,
-                    'legal_basis': p.legal_basis or '',
-                    } for p in Priority.search([])],
-            })
+    Ticket = pool.get('see.ticket')
+    return _json(Ticket.kiosk_options(Device(device_id)))
 
 
 @app.route('/<database_name>/see_presencial/kiosk/tickets', methods={'POST'})

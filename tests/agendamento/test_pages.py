@@ -8,6 +8,10 @@
   refused with its message and nothing is booked; the private link
   reschedules and cancels; the kiosk checks a booked citizen in by CPF
   and issues the scheduled ticket; an unknown token is 404.
+- `KioskCheckInBrowserTestCase` (one headless Chromium): on see_presencial's
+  kiosk page, "Tenho agendamento" takes the appointment's code from the
+  keyboard, says what is wrong with an empty or unknown one, and prints
+  the ticket of the appointment's time; axe-core finds nothing serious.
 - `BookingPageBrowserTestCase` (one headless Chromium): a citizen books a
   slot on the public page, gets the protocol number and the private link,
   receives the confirmation e-mail, and sees the appointment from the
@@ -100,6 +104,20 @@ def free_slots():
     return [s for d in data['days'] for s in d['slots']]
 
 
+def kiosk_token():
+    "The token of a new kiosk of the site"
+    from proteus import Wizard
+    admin = server.proteus('admin')
+    Device = admin.get('see.device')
+    device = Device(name="Totem", kind='kiosk',
+        site=admin.get('see.site')(FIXTURE['site']))
+    device.save()
+    wizard = Wizard('see.device.token', [device])
+    token = wizard.form.token
+    wizard.execute('end')
+    return token
+
+
 class BookingApiTestCase(unittest.TestCase):
 
     def test_race_for_a_slot(self):
@@ -171,15 +189,7 @@ class BookingApiTestCase(unittest.TestCase):
 
     def test_kiosk_check_in(self):
         "At the kiosk, the booked citizen's CPF gives a scheduled ticket"
-        from proteus import Wizard
-        admin = server.proteus('admin')
-        Device = admin.get('see.device')
-        device = Device(name="Totem", kind='kiosk',
-            site=admin.get('see.site')(FIXTURE['site']))
-        device.save()
-        wizard = Wizard('see.device.token', [device])
-        token = wizard.form.token
-        wizard.execute('end')
+        token = kiosk_token()
         slot = free_slots()[0]
         status, data = api('hold', {'type': FIXTURE['type'],
                 'channel': 'in_person', 'start': slot['start']})
@@ -202,9 +212,11 @@ class BookingApiTestCase(unittest.TestCase):
             except urllib.error.HTTPError as error:
                 return error.code, json.load(error)
 
-        status, data = check_in(GOOD_CPF)
+        # A CPF of nobody's appointment
+        status, data = check_in('714.602.380-01')
         self.assertEqual(status, 400)
-        self.assertIn("Nenhum agendamento deste CPF", data['error']['message'])
+        self.assertIn("Nenhum agendamento para hoje",
+            data['error']['message'])
         status, data = check_in('11144477735')
         self.assertEqual(status, 201, data)
         self.assertRegex(data['ticket']['number'], r'^MAT-\d{3}$')
@@ -332,6 +344,101 @@ class BookingPageBrowserTestCase(CitizenPageTestCase):
             "Confirmado")
         self.visible('#manage')
         self.assertAccessible()
+
+
+    def test_service_chosen_from_link(self):
+        """The assistant's link, book?service=ID, opens the page with the
+        service's booking type chosen and its days shown"""
+        from selenium.webdriver.common.by import By
+        driver = self.driver
+        driver.get(f'{server.url}{server.database}/see_agendamento/book'
+            f'?service={server.records["service"]}')
+        self.wait(lambda d: d.find_element(By.TAG_NAME, 'body')
+            .get_attribute('data-ready') == '1')
+        self.assertTrue(driver.find_element(
+                By.ID, f'type-{FIXTURE["type"]}').is_selected())
+        self.visible('#days button')
+        self.assertAccessible()
+
+
+class KioskCheckInBrowserTestCase(CitizenPageTestCase):
+    "The kiosk page of see_presencial checks a booked citizen in"
+
+    @classmethod
+    def setUpClass(cls):
+        reason = available()
+        if reason:
+            raise unittest.SkipTest(reason)
+        super().setUpClass()
+
+    def book_now(self):
+        """The number of an appointment of the first slot, of a type of its
+        own (the other tests take the first slots of theirs)"""
+        admin = server.proteus('admin')
+        BookingType = admin.get('see.booking.type')
+        booking = BookingType(name="Matrícula (totem)",
+            service=admin.get('see.service')(server.records['service']),
+            site=admin.get('see.site')(FIXTURE['site']),
+            channel='in_person', duration=30, buffer=0, minimum_notice=0,
+            maximum_horizon=2, capacity=5)
+        booking.save()
+        status, data = api(f'slots?type={booking.id}')
+        self.assertEqual(status, 200, data)
+        slot = [s for d in data['days'] for s in d['slots']][0]
+        status, data = api('hold', {'type': booking.id,
+                'channel': 'in_person', 'start': slot['start']})
+        self.assertEqual(status, 201, data)
+        status, data = api(f'appointment/{data["token"]}/confirm', {
+                'name': "Rui Lima", 'cpf': '390.533.447-05',
+                'email': 'rui@example.com'})
+        self.assertEqual(status, 200, data)
+        return data['appointment']['number']
+
+    def test_check_in(self):
+        """The citizen opens "Tenho agendamento", types the code and gets
+        the ticket of the appointment's time"""
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.common.keys import Keys
+        number = self.book_now()
+        driver = self.driver
+        driver.get(f'{server.url}{server.database}/see_presencial/kiosk'
+            f'#token={kiosk_token()}')
+        self.visible('#issue-form')
+        self.assertAccessible()
+        self.visible('#check-in-open').click()
+        code = self.visible('#code')
+        self.assertEqual(driver.switch_to.active_element, code)
+
+        # Nothing typed: the field says what to type
+        driver.find_element(By.ID, 'check-in').click()
+        self.text_in('#code-error', "código do agendamento")
+        self.assertEqual(code.get_attribute('aria-invalid'), 'true')
+        # An unknown code: the message says what to do
+        code.send_keys('AG1900000001' + Keys.ENTER)
+        self.text_in('#check-in-error', "Nenhum agendamento para hoje")
+        self.assertEqual(code.get_attribute('aria-invalid'), 'false')
+        self.assertAccessible()
+
+        # From the keyboard, in lower case: the ticket of the appointment
+        code.clear()
+        code.send_keys(number.lower() + Keys.ENTER)
+        self.text_in('#receipt-priority', "Agendado, horário")
+        self.assertRegex(self.visible('#receipt-number').text,
+            r'^MAT-\d{3}$')
+        self.assertAccessible()
+        (state, ticket), = server.query(
+            "SELECT a.state, t.number FROM see_appointment a "
+            "JOIN see_ticket t ON t.id = a.ticket WHERE a.number = %s",
+            (number,))
+        self.assertEqual(state, 'checked_in')
+        self.assertEqual(ticket,
+            driver.find_element(By.ID, 'receipt-number').text)
+
+        # Back to the form for the next citizen
+        driver.find_element(By.ID, 'again').click()
+        self.visible('#issue-form')
+        self.assertTrue(driver.find_element(By.ID, 'check-in-form')
+            .get_attribute('hidden'))
 
 
 MEDIA = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',

@@ -39,6 +39,17 @@
         }
     }
 
+    // A link with ?service=ID (the assistant's answer) chooses the first
+    // type of the service
+    async function chooseService(service) {
+        const type = state.types.find(
+            (t) => service && String(t.service_id) === service);
+        if (type) {
+            $('type-' + type.id).checked = true;
+            await chooseType(type);
+        }
+    }
+
     async function chooseType(type) {
         showError('');
         state.type = type;
@@ -178,6 +189,8 @@
         $('done-title').tabIndex = -1;
         try {
             await loadTypes();
+            await chooseService(new URLSearchParams(
+                window.location.search).get('service'));
         } catch (error) {
             showError(error.message);
         }

@@ -137,6 +137,14 @@
                 link.rel = 'noopener';
             }
             content.appendChild(link);
+            // see_agendamento: the service of the answer can be booked
+            if (answer.booking) {
+                const booking = make('p', {'class': 'assistant-booking'});
+                booking.appendChild(make('a', {
+                    id: 'assistant-booking', href: answer.booking.url},
+                    'Agendar atendimento: ' + answer.booking.service));
+                content.appendChild(booking);
+            }
             if (answer.related.length) {
                 content.appendChild(make('p', {}, 'Veja também:'));
                 const list = make('ul');

@@ -2,7 +2,9 @@
    The COPYRIGHT file at the top level of this repository contains
    the full copyright notices and license terms. */
 /* The kiosk: choose the service, say whether a priority applies, give the
-   CPF and the name if wished, get the ticket as a printable receipt. */
+   CPF and the name if wished, get the ticket as a printable receipt.
+   Where see_agendamento is installed, a booked citizen checks in with the
+   appointment's code or CPF and gets the ticket of their time. */
 (function () {
     'use strict';
 
@@ -74,6 +76,7 @@
             radio(priorities, 'priority', String(priority.id),
                 'Sim: ' + priority.name, priority.legal_basis, false);
         });
+        element('check-in-offer').hidden = !options.check_in;
         element('issue-form').hidden = false;
         element('setup').hidden = true;
     }
@@ -87,8 +90,13 @@
     function showReceipt(ticket) {
         element('receipt-number').textContent = ticket.number;
         element('receipt-service').textContent = ticket.service;
-        element('receipt-priority').textContent = ticket.priority ?
-            'Prioritário: ' + ticket.priority : 'Normal';
+        if (ticket.scheduled) {
+            element('receipt-priority').textContent =
+                'Agendado, horário ' + ticket.scheduled;
+        } else {
+            element('receipt-priority').textContent = ticket.priority ?
+                'Prioritário: ' + ticket.priority : 'Normal';
+        }
         element('receipt-ahead').textContent = String(ticket.ahead);
         element('receipt-estimate').textContent =
             ticket.estimate === null ? 'Sem estimativa no momento' :
@@ -97,6 +105,7 @@
         element('receipt-date').textContent = new Date(
             ticket.issue_date).toLocaleString('pt-BR');
         element('issue-form').hidden = true;
+        element('check-in-form').hidden = true;
         element('receipt').hidden = false;
         element('receipt-title').setAttribute('tabindex', '-1');
         element('receipt-title').focus();
@@ -109,10 +118,70 @@
         element('issue-form').reset();
         cpfError('');
         showError('');
+        element('check-in-form').reset();
+        checkInError('', '');
         element('receipt').hidden = true;
+        element('check-in-form').hidden = true;
         element('issue-form').hidden = false;
         element('issue-title').setAttribute('tabindex', '-1');
         element('issue-title').focus();
+    }
+
+    function checkInError(field, message) {
+        const error = element('code-error');
+        error.textContent = field;
+        error.hidden = !field;
+        element('code-field').classList.toggle('danger', Boolean(field));
+        element('code').setAttribute(
+            'aria-invalid', field ? 'true' : 'false');
+        element('check-in-error').textContent = message;
+        element('check-in-error-box').hidden = !message;
+    }
+
+    function openCheckIn() {
+        window.clearTimeout(resetTimer);
+        checkInError('', '');
+        element('issue-form').hidden = true;
+        element('check-in-form').hidden = false;
+        element('code').focus();
+    }
+
+    async function checkIn(event) {
+        event.preventDefault();
+        const button = element('check-in');
+        const code = element('code').value.trim();
+        checkInError('', '');
+        if (!code) {
+            checkInError('Digite o código do agendamento (começa com AG) ' +
+                'ou o seu CPF.', '');
+            element('code').focus();
+            return;
+        }
+        button.disabled = true;
+        try {
+            // The route of see_agendamento, beside see_presencial's
+            const data = await device.api(
+                '../see_agendamento/kiosk/check_in', {
+                method: 'POST',
+                json: {code: code},
+            });
+            showReceipt(data.ticket);
+        } catch (error) {
+            if (error.status === 403) {
+                return;
+            }
+            if (/CPF/.test(error.message) && !/agendamento/i.test(
+                    error.message)) {
+                checkInError(error.message, '');
+                element('code').focus();
+            } else {
+                checkInError('', error.message);
+                element('check-in-error-box').setAttribute('tabindex', '-1');
+                element('check-in-error-box').focus();
+            }
+        } finally {
+            button.disabled = false;
+        }
     }
 
     async function issue(event) {
@@ -157,6 +226,9 @@
     function run() {
         element('issue-form').addEventListener('submit', issue);
         element('again').addEventListener('click', reset);
+        element('check-in-open').addEventListener('click', openCheckIn);
+        element('check-in-back').addEventListener('click', reset);
+        element('check-in-form').addEventListener('submit', checkIn);
         element('print').addEventListener('click', function () {
             window.print();
         });
