@@ -27,11 +27,9 @@ from sql.conditionals import Case, Coalesce
 
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
-from trytond.modules.see_atendimento.tabular import (
-    render_document, report_action)
+from trytond.modules.see_atendimento.tabular import FiguresReport
 from trytond.pool import Pool
 from trytond.pyson import PYSONEncoder
-from trytond.report import Report
 from trytond.transaction import Transaction, without_check_access
 
 from .agenda import local_date
@@ -282,30 +280,21 @@ class Occupation(ModelSQL, ModelView):
             }
 
 
-class OccupationReport(Report):
+class OccupationReport(FiguresReport):
     "The occupation as PDF"
     __string__ = "Occupation Report"
     __name__ = 'see.appointment.occupation.report'
-    extension = 'pdf'
+    sheet_name = 'Agendamentos'
+    figures_model = 'see.appointment.occupation'
+    context_keys = ['from_date', 'to_date', 'site']
 
     @classmethod
-    def render_document(cls, document):
-        return render_document(document, cls.extension, 'Agendamentos')
-
-    @classmethod
-    def execute(cls, ids, data):
-        pool = Pool()
-        Occupation = pool.get('see.appointment.occupation')
-        action = report_action(cls, data)
-        cls.check_access(action, 'see.appointment.occupation', [])
-        context = {k: data[k] for k in [
-                'from_date', 'to_date', 'site'] if k in data}
-        with Transaction().set_context(context):
-            document = Occupation.report_document()
-            from_date, to_date, _ = _period()
-        name = '%s-%s-%s' % (action.name,
-            from_date.strftime('%Y%m%d'), to_date.strftime('%Y%m%d'))
-        return cls.extension, cls.render_document(document), False, name
+    def figures(cls):
+        Occupation = Pool().get('see.appointment.occupation')
+        document = Occupation.report_document()
+        from_date, to_date, _ = _period()
+        return document, [
+            from_date.strftime('%Y%m%d'), to_date.strftime('%Y%m%d')]
 
 
 class OccupationReportXLSX(OccupationReport):

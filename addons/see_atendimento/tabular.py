@@ -13,6 +13,8 @@ import io
 from decimal import Decimal
 
 from trytond.pool import Pool
+from trytond.report import Report
+from trytond.transaction import Transaction
 
 
 def number_text(value, digits=2):
@@ -160,3 +162,34 @@ def render_document(document, extension, sheet_name='Relatório'):
     if extension == 'csv':
         return render_csv(document)
     return render_pdf(document)
+
+
+class FiguresReport(Report):
+    """The figures of a context (a period and a filter) as a file
+
+    A subclass names its extension ('pdf', 'xlsx' or 'csv'), the sheet of
+    the XLSX, the model of the figures (whose read access the report
+    needs), the keys of the context it takes from the data, and returns
+    from figures() the document and what the file name adds to the
+    report's name."""
+    extension = 'pdf'
+    sheet_name = 'Relatório'
+    figures_model = None
+    context_keys = []
+
+    @classmethod
+    def figures(cls):
+        "The document and the file name's parts, in the report's context"
+        raise NotImplementedError
+
+    @classmethod
+    def execute(cls, ids, data):
+        action = report_action(cls, data)
+        cls.check_access(action, action.model or cls.figures_model, [])
+        context = {k: data[k] for k in cls.context_keys if k in data}
+        with Transaction().set_context(context):
+            document, parts = cls.figures()
+        name = '-'.join([action.name] + parts)
+        return (cls.extension,
+            render_document(document, cls.extension, cls.sheet_name),
+            False, name)

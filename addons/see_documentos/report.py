@@ -18,10 +18,8 @@ from sql.conditionals import Case
 
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
-from trytond.modules.see_atendimento.tabular import (
-    render_document, report_action)
+from trytond.modules.see_atendimento import tabular
 from trytond.pool import Pool
-from trytond.report import Report
 from trytond.transaction import Transaction
 
 from .submission import STATES
@@ -321,29 +319,20 @@ def report_document():
         }
 
 
-class FiguresReport(Report):
+class FiguresReport(tabular.FiguresReport):
     "The figures as PDF"
     __string__ = "Document Review Report"
     __name__ = 'see.document.report'
-    extension = 'pdf'
+    sheet_name = 'Documentos'
+    figures_model = 'see.document.report.state'
+    context_keys = ['from_date', 'to_date', 'service']
 
     @classmethod
-    def render_document(cls, document):
-        return render_document(document, cls.extension, 'Documentos')
-
-    @classmethod
-    def execute(cls, ids, data):
-        action = report_action(cls, data)
-        cls.check_access(action, action.model or 'see.document.report.state',
-            [])
-        context = {k: data[k] for k in [
-                'from_date', 'to_date', 'service'] if k in data}
-        with Transaction().set_context(context):
-            document = report_document()
-            _, _, from_date, to_date, _ = _period()
-        name = '%s-%s-%s' % (action.name,
-            from_date.strftime('%Y%m%d'), to_date.strftime('%Y%m%d'))
-        return cls.extension, cls.render_document(document), False, name
+    def figures(cls):
+        document = report_document()
+        _, _, from_date, to_date, _ = _period()
+        return document, [
+            from_date.strftime('%Y%m%d'), to_date.strftime('%Y%m%d')]
 
 
 class FiguresReportXLSX(FiguresReport):

@@ -17,10 +17,8 @@ from sql.conditionals import Case
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.see_atendimento.calendar_ import local_hour
-from trytond.modules.see_atendimento.tabular import (
-    render_document, report_action)
+from trytond.modules.see_atendimento.tabular import FiguresReport
 from trytond.pool import Pool
-from trytond.report import Report
 from trytond.transaction import Transaction
 
 from .statistics import average, segments_query, steps_query, tickets_with
@@ -239,30 +237,21 @@ class Statistics(ModelSQL, ModelView):
             }
 
 
-class StatisticsReport(Report):
+class StatisticsReport(FiguresReport):
     "The figures as PDF"
     __string__ = "In-Person Report"
     __name__ = 'see.ticket.statistics.report'
-    extension = 'pdf'
+    sheet_name = 'Presencial'
+    figures_model = 'see.ticket.statistics'
+    context_keys = ['from_date', 'to_date', 'site', 'grouping']
 
     @classmethod
-    def render_document(cls, document):
-        return render_document(document, cls.extension, 'Presencial')
-
-    @classmethod
-    def execute(cls, ids, data):
-        pool = Pool()
-        Statistics = pool.get('see.ticket.statistics')
-        action = report_action(cls, data)
-        cls.check_access(action, 'see.ticket.statistics', [])
-        context = {k: data[k] for k in [
-                'from_date', 'to_date', 'site', 'grouping'] if k in data}
-        with Transaction().set_context(context):
-            document = Statistics.report_document()
-            from_date, to_date, _, grouping = _period()
-        name = '%s-%s-%s-%s' % (action.name, grouping,
-            from_date.strftime('%Y%m%d'), to_date.strftime('%Y%m%d'))
-        return cls.extension, cls.render_document(document), False, name
+    def figures(cls):
+        Statistics = Pool().get('see.ticket.statistics')
+        document = Statistics.report_document()
+        from_date, to_date, _, grouping = _period()
+        return document, [grouping,
+            from_date.strftime('%Y%m%d'), to_date.strftime('%Y%m%d')]
 
 
 class StatisticsReportXLSX(StatisticsReport):
