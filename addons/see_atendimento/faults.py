@@ -26,6 +26,7 @@ Calls that need no database (``common.server.version``, the static files
 of the web client) are not concerned, and the health probe answers its
 own 503 with the reason (health.py).
 """
+import json
 import logging
 import os
 import threading
@@ -191,14 +192,18 @@ def _has_pool(name):
     return name in databases.get(os.getpid(), {})
 
 
+def _known():
+    "The databases this process serves (their Tryton pool is loaded)"
+    from trytond.pool import Pool
+    return Pool.database_list()
+
+
 def retry_after():
     return str(max(1, round(_setting('database_probe', 0.5) * 2)))
 
 
 def unavailable(environ, start_response, name):
     "The 503 of a request while its database is away"
-    import json
-    since, error = down(name) or (time.time(), '')
     body = json.dumps({'error': {
                 'type': 'ServiceUnavailable',
                 'message': message('msg_database_unavailable'),
@@ -221,7 +226,9 @@ class DatabaseGuard:
 
     def __call__(self, environ, start_response):
         name = request_database(environ)
-        if name is None:
+        if name is None or name not in _known():
+            # Another database's first request: trytond checks it exists
+            # (no state kept for any name a client may send)
             return self.app(environ, start_response)
         tune_pools()
         path = environ.get('PATH_INFO', '')
