@@ -215,6 +215,8 @@ class DatabaseOutageTestCase(unittest.TestCase):
         status, body, _, seconds = get(
             f'{self.server.url}{self.server.database}/see/health',
             {'Authorization': f'Bearer {TOKEN}'})
+        if not isinstance(body, dict) or 'checks' not in body:
+            return status, {'ok': False, 'message': str(body)}, seconds
         checks = {c['name']: c for c in body['checks']}
         return status, checks['database'], seconds
 
@@ -264,6 +266,9 @@ class DatabaseOutageTestCase(unittest.TestCase):
             self.wait_for(lambda: len(load.protocols) >= 5
                 and len(load.messages) >= 3, 30, "load before the outage")
             port = self.cluster.port
+            # Started again whatever fails, for the cleanups
+            self.addCleanup(lambda: self.cluster.port
+                or self.cluster.start(port=port))
             self.cluster.stop()
             down = time.monotonic()
             # The health probe says why while PostgreSQL is away
