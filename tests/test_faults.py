@@ -9,11 +9,12 @@ PostgreSQL this test owns (scripts/pgcluster.py, kept under
 var/postgres-faults so that its cached database survives between runs).
 While clients create protocols over JSON-RPC and a citizen sends chat
 messages with a client_id, PostgreSQL is stopped for a few seconds and
-started again on the same port. Asserted: every request during the
-outage is answered at once (503 with Retry-After and a Portuguese JSON
-body; the database-free common.server.version 200), the health probe says
-why, the first write succeeds less than 5 s after PostgreSQL is back, and
-nothing acknowledged is lost or stored twice."""
+started again on the same port; then restarted at once. Asserted: every
+request during the outage is answered at once (503 with Retry-After and a
+Portuguese JSON body; the database-free common.server.version 200), the
+health probe says why, the first write succeeds less than 5 s after
+PostgreSQL is back, and nothing acknowledged is lost or stored twice. Last,
+SIGTERM: the long polls answer at once and gunicorn stops quickly."""
 import base64
 import json
 import os
@@ -279,6 +280,7 @@ class DatabaseOutageTestCase(unittest.TestCase):
             self.assertIn('PostgreSQL', database['message'])
             self.assertLess(seconds, ANSWER)
             threading.Event().wait(max(0, OUTAGE - (time.monotonic() - down)))
+            restarting = time.monotonic()
             self.cluster.start(port=port)
             back = time.monotonic()
             self.wait_for(lambda: any(a[0] == 'protocol' and a[3] == 200
@@ -300,9 +302,11 @@ class DatabaseOutageTestCase(unittest.TestCase):
             f"{recovery:.2f} s", file=sys.stderr)
         self.assertLess(recovery, RECOVERY)
         self.assertTrue(during)
-        for kind, _, seconds, status, headers, body in during:
+        for kind, started, seconds, status, headers, body in during:
             with self.subTest(kind=kind, status=status):
                 self.assertLess(seconds, ANSWER, body)
+                if started + seconds >= restarting:
+                    continue  # PostgreSQL may be back already
                 if kind == 'version':
                     self.assertEqual(status, 200, body)
                     continue
@@ -322,6 +326,38 @@ class DatabaseOutageTestCase(unittest.TestCase):
         self.assertIn("webchat listener on '%s' lost its connection"
             % server.database, log)
         self.assertIn(f"database {server.database} is reachable again", log)
+
+    def test_restart(self):
+        """A quick restart (the 0.3-s one stalled each worker 16-30 s):
+        every answer fast, writes again within 5 s"""
+        server = self.server
+        load = Load()
+        for role in ['agent', 'integration']:
+            load.run(load.protocols_client, server, self.rpc_auth(role),
+                server.records['service'])
+        try:
+            self.wait_for(lambda: len(load.protocols) >= 3, 30,
+                "load before the restart")
+            port = self.cluster.port
+            self.addCleanup(lambda: self.cluster.port
+                or self.cluster.start(port=port))
+            down = time.monotonic()
+            self.cluster.stop()
+            self.cluster.start(port=port)
+            back = time.monotonic()
+            self.wait_for(lambda: any(a[3] == 200 and a[1] >= back
+                    for a in list(load.answers)), 30, "a write after it")
+        finally:
+            load.stop()
+        recovered = min(a[1] + a[2] for a in load.answers
+            if a[3] == 200 and a[1] >= back)
+        slowest = max(a[2] for a in load.answers if a[1] >= down - 1)
+        print(f"\nReinício do PostgreSQL em {back - down:.1f} s: primeira "
+            f"gravação {recovered - back:.2f} s depois, resposta mais lenta "
+            f"{slowest:.2f} s", file=sys.stderr)
+        self.assertLess(recovered - back, RECOVERY)
+        self.assertLess(slowest, ANSWER)
+        self.check_stored(load)
 
     def check_stored(self, load):
         "Nothing acknowledged is lost or stored twice"
@@ -374,8 +410,9 @@ class DatabaseOutageTestCase(unittest.TestCase):
         print(f"\nSIGTERM: gunicorn parou em {seconds:.1f} s", file=sys.stderr)
         (status, body, _, answered), = polls
         self.assertEqual(status, 200, body)
-        self.assertLess(answered, 5)
-        self.assertLess(seconds, 8)
+        self.assertLess(answered, 3)
+        # Before gunicorn's graceful_timeout (10 s) kills the workers
+        self.assertLess(seconds, 10)
 
     def wait_for(self, condition, seconds, what):
         deadline = time.monotonic() + seconds
