@@ -51,6 +51,9 @@ def _setting(name, default):
 def route_database(environ):
     """(matched, database): whether a route serves the request and the
     database it names (None for a route without one)"""
+    # Matched once per request: the limiter asks, then this middleware
+    if 'see.route_database' in environ:
+        return environ['see.route_database']
     # The application is made when trytond.wsgi is imported, after the
     # middlewares are built
     from trytond.wsgi import app
@@ -59,8 +62,11 @@ def route_database(environ):
         _, arguments = adapter.match()
     except Exception:
         # No route (the static files of the web client), or no URL
-        return False, None
-    return True, arguments.get('database_name')
+        result = False, None
+    else:
+        result = True, arguments.get('database_name')
+    environ['see.route_database'] = result
+    return result
 
 
 def request_database(environ):
