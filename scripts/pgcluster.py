@@ -132,8 +132,9 @@ class Cluster:
     def uri(self):
         return f'postgresql://postgres@127.0.0.1:{self.port}/'
 
-    def start(self):
-        "Create the cluster on first use, start it unless running; its URI"
+    def start(self, port=None):
+        """Create the cluster on first use, start it unless running (on
+        port, else a free one); its URI"""
         self._prepare()
         if self.port:
             return self.uri
@@ -142,7 +143,7 @@ class Cluster:
                 shutil.rmtree(self.data)
             self._run('initdb', '-D', str(self.data), '-U', 'postgres',
                 '--auth=trust', '--encoding=UTF8', '--locale=C.UTF-8')
-        port = _free_port()
+        port = port or _free_port()
         # No Unix socket: a TCP port on the loopback only
         self._run('pg_ctl', '-D', str(self.data), '-l', str(self.log),
             '-w', '-t', '60',

@@ -498,8 +498,7 @@ class TrytonServer:
             # The configuration file has the last word on [web] listen
             config_file = _config_variant(config_file, port, {
                     'web': {'listen': f'127.0.0.1:{port}'}})
-        process = subprocess.Popen([BIN / 'trytond',
-                '-c', config_file, '-d', self.database],
+        process = subprocess.Popen(self.command(config_file, port, env),
             cwd=ROOT, env=env, stdout=log,
             stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
         url = f'http://127.0.0.1:{port}/'
@@ -526,6 +525,11 @@ class TrytonServer:
                     "trytond did not answer:\n" + _tail(log.name))
             time.sleep(0.2)
         return process
+
+    def command(self, config_file, port, env):
+        """The command line of a served process (env may be changed): the
+        development server of trytond; a subclass may run gunicorn"""
+        return [BIN / 'trytond', '-c', config_file, '-d', self.database]
 
     # Helpers ------------------------------------------------------------
 

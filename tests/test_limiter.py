@@ -151,6 +151,61 @@ class ActiveRequestLimiterTestCase(unittest.TestCase):
         self.assertLess(time.monotonic() - start, 0.4)
         self.assertEqual(b''.join(second), b'ab')
 
+    def hold_the_slot(self, app, inner):
+        """Run a request that keeps the only slot until inner.release
+        (its path ends with /bus but is no long poll)"""
+        threads, results = run(app, ['/see/held/bus'])
+        deadline = time.monotonic() + 5
+        while inner.inside < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.assertEqual(inner.inside, 1)
+
+        def end():
+            inner.release.set()
+            for thread in threads:
+                thread.join(10)
+            self.assertEqual(results, [b'ok'])
+        return end
+
+    def test_queue_timeout(self):
+        """A request that waited queue_timeout for its turn is answered 503
+        in Portuguese, with Retry-After, and is not run"""
+        import json
+        inner = Application()
+        app = ActiveRequestLimiter(inner, active=1)
+        app.queue_timeout = 0.2
+        end = self.hold_the_slot(app, inner)
+        statuses = []
+        start = time.monotonic()
+        body = b''.join(app({'PATH_INFO': '/see/rpc/'},
+                lambda status, headers: statuses.append(
+                    (status, dict(headers)))))
+        waited = time.monotonic() - start
+        end()
+        (status, headers), = statuses
+        self.assertTrue(status.startswith('503'), status)
+        self.assertIn('Retry-After', headers)
+        self.assertIn('Tente novamente', json.loads(body)['error']['message'])
+        self.assertGreaterEqual(waited, 0.2)
+        self.assertLess(waited, 2)
+        # The slot is free again and handed in order
+        self.assertEqual(b''.join(app({'PATH_INFO': '/see/rpc/'},
+                    lambda *a: None)), b'ok')
+
+    def test_database_free_calls_do_not_queue(self):
+        "common.server.version (POST /rpc/) runs while every slot is taken"
+        from werkzeug.test import EnvironBuilder
+        inner = Application()
+        app = ActiveRequestLimiter(inner, active=1)
+        # Queued, it would be refused after 2 s (instead of waiting forever)
+        app.queue_timeout = 2
+        end = self.hold_the_slot(app, inner)
+        version = EnvironBuilder(path='/rpc/', method='POST').get_environ()
+        start = time.monotonic()
+        self.assertEqual(b''.join(app(version, lambda *a: None)), b'ok')
+        self.assertLess(time.monotonic() - start, 1)
+        end()
+
     def test_active_from_configuration(self):
         "Without a count, the count of [see_atendimento] active_requests"
         from trytond import config

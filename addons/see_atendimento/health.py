@@ -162,9 +162,29 @@ def database_pool(database_name):
     return pool
 
 
+def _database_down(database_name):
+    "The failed database check while faults.py finds the database away"
+    from . import faults
+    if faults.probe(database_name):
+        return None
+    since, error = faults.down(database_name) or (time.time(), '')
+    return [{'name': 'database', 'ok': False,
+            'message': faults.message('msg_health_database_down',
+                since=dt.datetime.fromtimestamp(since).isoformat(
+                    timespec='seconds'), error=error),
+            'since': dt.datetime.fromtimestamp(since).isoformat(
+                timespec='seconds'),
+            'error': error}]
+
+
 def health_report(database_name):
     """The checks' results; a database that cannot be reached fails the
-    database check (its message cannot be read from it)"""
+    database check (its message cannot be read from it: the translation
+    file gives it)"""
+    if backend.name == 'postgresql':
+        down = _database_down(database_name)
+        if down:
+            return down
     try:
         pool = database_pool(database_name)
         with Transaction().start(database_name, 0, readonly=True):

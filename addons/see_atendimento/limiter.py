@@ -14,14 +14,24 @@ bench/protocol_rpc.py). This WSGI middleware queues the requests beyond
 long polls apart. trytond installs it from its ``[wsgi middleware]``
 configuration section (config/production.conf).
 
+Calls that need no database (``common.server.version``, static files) and
+those of a database known to be away (faults.py answers them at once)
+do not queue; a request that waited ``[see_atendimento] queue_timeout``
+seconds (20) for its turn is answered 503 with ``Retry-After``, so that
+a few stuck requests cannot hold every other one indefinitely.
+
 Each module names its own long polls with ``register_long_poll`` when its
 routes are imported: this module knows only trytond's bus.
 """
 import collections
+import json
 import re
 import threading
+import time
 
 from trytond import config
+
+from . import faults
 
 # The paths (regular expressions of the whole path) of the requests that
 # wait for news: trytond's bus and those the modules register
@@ -55,16 +65,25 @@ class Slots:
     def waiting(self):
         return len(self._waiters)
 
-    def acquire(self):
+    def acquire(self, timeout=-1):
+        "Take a slot; False when timeout (seconds) passed first"
         with self._lock:
             if self.free and not self._waiters:
                 self.free -= 1
-                return
+                return True
             turn = threading.Lock()
             turn.acquire()
             self._waiters.append(turn)
         # Released by release(), which hands over its slot
-        turn.acquire()
+        if turn.acquire(timeout=timeout):
+            return True
+        with self._lock:
+            try:
+                self._waiters.remove(turn)
+            except ValueError:
+                # Handed over just as the wait ended: the slot is ours
+                return True
+        return False
 
     def release(self):
         with self._lock:
@@ -94,6 +113,8 @@ class ActiveRequestLimiter:
             raise ValueError("active must be at least 1")
         self.app = app
         self.slots = Slots(active)
+        self.queue_timeout = config.getfloat(
+            'see_atendimento', 'queue_timeout', default=20)
         # Without a list of its own it follows the registry
         self._long_polls = LONG_POLLS if long_polls is None else long_polls
         self._compiled = (None, None)
@@ -110,7 +131,30 @@ class ActiveRequestLimiter:
     def __call__(self, environ, start_response):
         if self._long_poll().fullmatch(environ.get('PATH_INFO', '')):
             return self.app(environ, start_response)
+        matched, database = faults.route_database(environ)
+        if (matched and database is None) or (
+                database and faults.down(database)):
+            return self.app(environ, start_response)
+        started = time.monotonic()
+        if not self.slots.acquire(self.queue_timeout or -1):
+            return self._busy(start_response, time.monotonic() - started)
         # The work is done when the application returns; the body, maybe a
         # file, is sent after the slot is freed
-        with self.slots:
+        try:
             return self.app(environ, start_response)
+        finally:
+            self.slots.release()
+
+    def _busy(self, start_response, waited):
+        body = json.dumps({'error': {
+                    'type': 'ServiceUnavailable',
+                    'message': faults.message(
+                        'msg_request_queue_timeout', seconds=round(waited)),
+                    'description': '',
+                    }}).encode()
+        start_response('503 SERVICE UNAVAILABLE', [
+                ('Content-Type', 'application/json'),
+                ('Content-Length', str(len(body))),
+                ('Retry-After', '5'),
+                ])
+        return [body]

@@ -116,14 +116,25 @@ class Session(metaclass=PoolMeta):
         return [s.id for s in sessions]
 
     @classmethod
-    def agent_send(cls, sessions, text, article=None):
-        "The agent's answer, or a knowledge-base article, to the citizen"
+    def agent_send(cls, sessions, text, article=None, client_id=None):
+        """The agent's answer, or a knowledge-base article, to the citizen;
+        sent again with the same client_id (a retry after a lost answer),
+        the messages stored the first time"""
         pool = Pool()
         Message = pool.get('see.chat.message')
         Article = pool.get('see.kb.article')
         Protocol = pool.get('see.protocol')
         check_agent()
         cls._check_own(sessions)
+        if client_id:
+            client_id = str(client_id)[:64]
+            existing = Message.search([
+                    ('session', 'in', [s.id for s in sessions]),
+                    ('client_id', '=', client_id),
+                    ('author_type', '=', 'agent'),
+                    ], order=[('id', 'ASC')])
+            if existing:
+                return [m.id for m in existing]
         config = _config()
         text = (text or '').strip()
         kb = None
@@ -150,7 +161,8 @@ class Session(metaclass=PoolMeta):
         messages = []
         for session in sessions:
             messages.append(Message.post(session, 'agent',
-                    'article' if kb else 'text', text, article=kb))
+                    'article' if kb else 'text', text, article=kb,
+                    client_id=client_id or None))
             if kb and session.protocol and kb not in (
                     session.protocol.kb_articles):
                 with without_check_access():

@@ -21,6 +21,7 @@ import threading
 import time
 
 from trytond import backend
+from trytond.modules.see_atendimento import faults
 from trytond.transaction import Transaction
 
 logger = logging.getLogger(__name__)
@@ -28,6 +29,9 @@ logger = logging.getLogger(__name__)
 CHANNEL = 'see_webchat'
 FALLBACK_WAIT = 2
 IDLE = 300
+# Delays before opening a lost connection again: doubling, bounded
+RECONNECT_FIRST = 0.5
+RECONNECT_MAX = 5
 
 
 def session_channel(session_id):
@@ -81,13 +85,64 @@ class _Listener:
 
     @classmethod
     def _listen(cls, database):
+        """Listen until idle; a lost connection is logged and opened again
+        after a delay that doubles up to RECONNECT_MAX seconds"""
         pid = os.getpid()
+        delay = 0
+        while True:
+            connected = []
+            try:
+                if cls._serve(database, pid, connected, bool(delay)):
+                    return
+            except Exception as error:
+                if connected:
+                    delay = 0
+                delay = min(RECONNECT_MAX, delay * 2 or RECONNECT_FIRST)
+                logger.warning("webchat listener on '%s' lost its "
+                    "connection (%s): trying again in %.1f s", database,
+                    str(error).strip() or type(error).__name__, delay)
+            if cls._stop_if_idle(database, pid):
+                return
+            time.sleep(delay)
+
+    @classmethod
+    def _stop_if_idle(cls, database, pid):
+        "Forget the thread and return True when nobody waits for long"
+        with cls._lock:
+            idle = (time.monotonic()
+                - cls._last_use.get((pid, database), 0)) > IDLE
+            if idle and not any(
+                    k[0] == pid and k[1] == database for k in cls._waiters):
+                cls._threads.pop((pid, database), None)
+                return True
+        return False
+
+    @classmethod
+    def wake_all(cls, database=None):
+        """Wake every waiter (of database): news may have been missed while
+        the connection was lost, or the server stops"""
+        pid = os.getpid()
+        with cls._lock:
+            for (wpid, wdatabase, channel), waiters in cls._waiters.items():
+                if wpid == pid and database in {None, wdatabase}:
+                    for waiter in waiters:
+                        waiter.fire(channel)
+
+    @classmethod
+    def _serve(cls, database, pid, connected, reconnected):
+        """Deliver the notifications; return True when idle. connected
+        gets an item once listening"""
         db = backend.Database(database).connect()
         conn = db.get_connection(autocommit=True)
         selector = selectors.DefaultSelector()
         try:
             conn.cursor().execute(f'LISTEN "{CHANNEL}"')
             selector.register(conn, selectors.EVENT_READ)
+            connected.append(True)
+            if reconnected:
+                logger.warning("webchat listener on '%s' reconnected",
+                    database)
+                cls.wake_all(database)
             while True:
                 selector.select(timeout=5)
                 for notification in db.get_notifications(conn):
@@ -100,19 +155,9 @@ class _Listener:
                             for waiter in cls._waiters.get(
                                     (pid, database, channel), ()):
                                 waiter.fire(channel)
-                with cls._lock:
-                    idle = (time.monotonic()
-                        - cls._last_use.get((pid, database), 0)) > IDLE
-                    if idle and not any(
-                            k[0] == pid and k[1] == database
-                            for k in cls._waiters):
-                        del cls._threads[pid, database]
-                        return
+                if cls._stop_if_idle(database, pid):
+                    return True
                 conn.cursor().execute('SELECT 1')
-        except Exception:
-            logger.exception("webchat listener on '%s' stopped", database)
-            with cls._lock:
-                cls._threads.pop((pid, database), None)
         finally:
             selector.close()
             db.put_connection(conn)
@@ -192,11 +237,14 @@ def long_poll(database, channels, snapshot, wait, changed, refresh=None):
         if callable(wait):
             wait = wait()
         deadline = time.monotonic() + wait
-        while wait and not changed(data):
+        while wait and not changed(data) and not faults.STOPPING.is_set():
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
             fired = waiter(remaining)
+            if faults.STOPPING.is_set():
+                # The server stops: the page asks again, elsewhere
+                break
             if not fired:
                 continue
             if fired <= BROADCAST:
@@ -209,3 +257,8 @@ def long_poll(database, channels, snapshot, wait, changed, refresh=None):
                     fired |= waiter(remaining)
             data = refresh(fired, data) if refresh else snapshot()
     return data
+
+
+# A stopping server (SIGTERM, see faults.stop_on_signal) answers the long
+# polls at once
+faults.on_stop(_Listener.wake_all)

@@ -38,7 +38,7 @@ from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.model.exceptions import AccessError
 from trytond.model.modelview import AccessButtonError
-from trytond.modules.see_atendimento import web
+from trytond.modules.see_atendimento import faults, web
 from trytond.modules.see_atendimento.integrity import MAX_INTEGER
 from trytond.modules.see_atendimento.limiter import register_long_poll
 from trytond.protocols.wrappers import (
@@ -122,6 +122,12 @@ def json_errors(func):
         except backend.DatabaseOperationalError:
             logger.info("webchat request %s failed", request.path,
                 exc_info=True)
+            if not faults.probe(pool.database_name, force=True):
+                # Away: its messages cannot be read; the client retries
+                return _json({'error': {'type': 'ServiceUnavailable',
+                            'message': faults.message(
+                                'msg_database_unavailable')}},
+                    status=HTTPStatus.SERVICE_UNAVAILABLE)
             return _failure(pool, 'see_webchat.msg_server_busy',
                 HTTPStatus.SERVICE_UNAVAILABLE)
         except Exception:
@@ -719,12 +725,14 @@ def agent_accept(pool, sessions, data):
 
 @_agent_action('send')
 def agent_send(pool, sessions, data):
-    "Answer: {session, text} or a knowledge-base article: {session, article}"
+    """Answer: {session, text, client_id} or a knowledge-base article:
+    {session, article, client_id}; client_id (unique per conversation,
+    made by the console) makes a retry return the first message"""
     Session = pool.get('see.chat.session')
     Message = pool.get('see.chat.message')
     text = data.get('text')
     ids = Session.agent_send(sessions, str(text) if text else None,
-        article=data.get('article'))
+        article=data.get('article'), client_id=data.get('client_id'))
     return {'messages': Message.as_json_list(
             Message.browse(ids), for_agent=True)}
 

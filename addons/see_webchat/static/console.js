@@ -387,6 +387,17 @@
 
     // Actions ----------------------------------------------------------
 
+    function newId() {
+        if (window.crypto && window.crypto.randomUUID) {
+            return window.crypto.randomUUID();
+        }
+        var bytes = new Uint8Array(16);
+        window.crypto.getRandomValues(bytes);
+        return Array.prototype.map.call(bytes, function(b) {
+            return ('0' + b.toString(16)).slice(-2);
+        }).join('');
+    }
+
     function send(event) {
         event.preventDefault();
         var text = $('reply').value;
@@ -394,9 +405,19 @@
             showAlert('Digite a resposta antes de enviar.');
             return;
         }
-        action('send', {session: state.current, text: text}).then(sent)
+        // The same id when the same answer is sent again after a failure:
+        // the server then returns the message stored the first time
+        var pending = state.pendingSend;
+        if (!pending || pending.session !== state.current
+                || pending.text !== text) {
+            pending = state.pendingSend = {
+                session: state.current, text: text, client_id: newId()};
+        }
+        action('send', {session: state.current, text: text,
+                client_id: pending.client_id}).then(sent)
             .then(function(json) {
                 if (json) {
+                    state.pendingSend = null;
                     $('reply').value = '';
                     $('reply').focus();
                 }
