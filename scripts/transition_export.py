@@ -6,7 +6,8 @@
 trytond.modules.see_atendimento.transition_cli, also installed as the
 console command see-transition-export.
 
-    scripts/transition_export.py -c trytond.conf --database DB --output DIR [--zip]
+    scripts/transition_export.py -c trytond.conf --database DB
+        --output DIR [--zip]
 """
 from trytond.modules.see_atendimento.transition_cli import main
 

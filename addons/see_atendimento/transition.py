@@ -127,7 +127,7 @@ def safe_name(name):
 
 
 class _Table:
-    "The CSV and JSON-lines files of one table of the export, written as rows come"
+    "The CSV and JSON-lines files of one table, written as the rows come"
 
     def __init__(self, directory, stem, columns):
         self.names = [c for c in columns]
@@ -235,10 +235,6 @@ class TransitionExport(Model):
     def export(cls, directory, options=None):
         """Export every record into directory (absent or empty); with
         options['zip'] into directory + '.zip' instead. Return the manifest"""
-        pool = Pool()
-        User = pool.get('res.user')
-        Module = pool.get('ir.module')
-        Log = pool.get('see.data.access.log')
         options = dict(options or {})
         directory = os.path.abspath(directory)
         if os.path.exists(directory) and (
@@ -251,7 +247,21 @@ class TransitionExport(Model):
                     'see_atendimento.msg_transition_export_not_empty',
                     path=directory + '.zip'))
         os.makedirs(os.path.join(directory, 'files'), exist_ok=True)
+        try:
+            return cls._write(directory, options)
+        except BaseException:
+            # Nothing half-written is left to be taken for an export
+            shutil.rmtree(directory, ignore_errors=True)
+            if options.get('zip') and os.path.exists(directory + '.zip'):
+                os.remove(directory + '.zip')
+            raise
 
+    @classmethod
+    def _write(cls, directory, options):
+        pool = Pool()
+        User = pool.get('res.user')
+        Module = pool.get('ir.module')
+        Log = pool.get('see.data.access.log')
         transaction = Transaction()
         user = User(transaction.user) if transaction.user else None
         manifest = {
@@ -284,7 +294,7 @@ class TransitionExport(Model):
                     # Its module is not activated
                     continue
                 if (not issubclass(Model, ModelSQL)
-                        or callable(getattr(Model, 'table_query', None))):
+                        or Model._is_table_query()):
                     continue
                 table_manifest, table_schema = cls.export_model(
                     directory, Model, entry, Log)
