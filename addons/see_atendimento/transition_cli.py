@@ -41,8 +41,10 @@ def run(database, output, zip_=False, contract=None, login='admin'):
     from trytond.pool import Pool
     from trytond.transaction import Transaction
 
+    # Pool() registers the name: ask before (a test's pool is ready)
+    ready = database in Pool.database_list()
     pool = Pool(database)
-    if database not in Pool.database_list():
+    if not ready:
         pool.init()
     with Transaction().start(database, 0, readonly=True) as transaction:
         User = pool.get('res.user')
