@@ -43,7 +43,8 @@ from .exceptions import TransitionExportError
 
 FORMAT_VERSION = 1
 BATCH = 1000
-# Records whose files are read in each page: a file may be large
+# Records of a model with Binary fields read in each page: a file may be
+# large
 FILE_BATCH = 50
 FILES_INDEX = [
     ('record', 'integer', "Id of the record the file belongs to"),
@@ -352,7 +353,9 @@ class TransitionExport(Model):
         files_dir = os.path.join(directory, 'files', stem)
         sql_table = Model.__table__()
         cursor = Transaction().connection.cursor()
-        batch = FILE_BATCH if has_files else BATCH
+        # Binary fields are read into memory: small pages for them; files
+        # given by path are copied from disk
+        batch = FILE_BATCH if binaries else BATCH
         # From -1: res.user's root is id 0
         last = -1
         try:
