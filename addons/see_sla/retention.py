@@ -19,9 +19,10 @@ class Contract(metaclass=PoolMeta):
     __name__ = 'see.contract'
 
     transition_export_date = fields.Date("Transition Export Delivered",
+        readonly=True,
         help="The day SEE-PE received the transition export of the "
         "contract's data (item 10.1.5): until then the recordings and chat "
-        "records are kept.")
+        "records are kept. Recorded by the transition export only.")
 
     def keeps_records(self, today=None):
         "Whether the contract still needs its recordings and chat records"
