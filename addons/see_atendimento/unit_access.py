@@ -15,6 +15,7 @@ from sql import Union
 
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
+from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction
 
 
@@ -84,18 +85,19 @@ class Protocol(metaclass=PoolMeta):
         e, uu = _unit_tables()
         p, kin = cls.__table__(), cls.__table__()
         cursor = Transaction().connection.cursor()
-        ids = [p.id for p in protocols]
-        result = {i: set() for i in ids}
-        direct = p.join(e, condition=e.protocol == p.id).join(uu,
-            condition=(uu.unit == e.unit) | (uu.unit == e.forwarded_unit)
-            ).select(p.id, uu.user, where=p.id.in_(ids))
-        through = p.join(kin, condition=kin.requester == p.requester).join(
-            e, condition=e.protocol == kin.id).join(uu,
-            condition=uu.unit == e.unit).select(
-            p.id, uu.user, where=p.id.in_(ids))
-        cursor.execute(*Union(direct, through))
-        for protocol, user in cursor:
-            result[protocol].add(user)
+        result = {p.id: set() for p in protocols}
+        for sub_ids in grouped_slice(list(result)):
+            where = reduce_ids(p.id, sub_ids)
+            direct = p.join(e, condition=e.protocol == p.id).join(uu,
+                condition=(uu.unit == e.unit) | (uu.unit == e.forwarded_unit)
+                ).select(p.id, uu.user, where=where)
+            through = p.join(kin, condition=kin.requester == p.requester
+                ).join(e, condition=e.protocol == kin.id).join(uu,
+                condition=uu.unit == e.unit).select(
+                p.id, uu.user, where=where)
+            cursor.execute(*Union(direct, through))
+            for protocol, user in cursor:
+                result[protocol].add(user)
         return {i: sorted(u) for i, u in result.items()}
 
 
@@ -126,11 +128,12 @@ class Escalation(metaclass=PoolMeta):
     def get_unit_users(cls, escalations, name):
         e, uu = _unit_tables()
         cursor = Transaction().connection.cursor()
-        ids = [e_.id for e_ in escalations]
-        result = {i: set() for i in ids}
-        cursor.execute(*e.join(uu,
-                condition=(uu.unit == e.unit) | (uu.unit == e.forwarded_unit)
-                ).select(e.id, uu.user, where=e.id.in_(ids)))
-        for escalation, user in cursor:
-            result[escalation].add(user)
+        result = {e_.id: set() for e_ in escalations}
+        for sub_ids in grouped_slice(list(result)):
+            cursor.execute(*e.join(uu,
+                    condition=(uu.unit == e.unit)
+                    | (uu.unit == e.forwarded_unit)
+                    ).select(e.id, uu.user, where=reduce_ids(e.id, sub_ids)))
+            for escalation, user in cursor:
+                result[escalation].add(user)
         return {i: sorted(u) for i, u in result.items()}
