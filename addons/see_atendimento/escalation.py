@@ -129,6 +129,8 @@ class Escalation(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
                 Index(t, (t.state, Index.Equality(cardinality='low'))),
                 Index(t, (t.protocol, Index.Equality())),
                 Index(t, (t.unit, Index.Equality())),
+                # The record rule of the units' users reads both
+                Index(t, (t.forwarded_unit, Index.Equality())),
                 })
         cls._order = [('request_date', 'ASC'), ('id', 'ASC')]
         # The board's move, for the other clients of the second level

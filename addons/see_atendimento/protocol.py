@@ -288,6 +288,19 @@ class Protocol(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
         super().__register__(module)
 
     @classmethod
+    def __setup_indexes__(cls):
+        super().__setup_indexes__()
+        # The free-text search in the description (ilike '%word%'): only a
+        # trigram index serves it; without pg_trgm Tryton would make it a
+        # B-tree, which refuses long descriptions, so none is declared
+        if (backend.name == 'postgresql'
+                and Transaction().database.has_extension('pg_trgm')):
+            t = cls.__table__()
+            cls._sql_indexes.add(
+                Index(t, (Index.Unaccent(Coalesce(t.description, '')),
+                        Index.Similarity())))
+
+    @classmethod
     def default_state(cls):
         return 'draft'
 

@@ -20,12 +20,20 @@ class Measurement(metaclass=PoolMeta):
         Call = pool.get('see.call')
         totals = {}
         ranges = self._call_ranges(kinds)
+        # IAR, INS and IAC of one computation often ask for the same
+        # counts: each is scanned once a run (see_sla's Counting)
+        run = getattr(self, '_counting', None)
+        known = run.__dict__.setdefault('call_counts', {}) if run else {}
         for start, end in ranges:
-            counts = Call.counts(start, end,
-                wait_seconds=indicator.wait_seconds or 60,
-                short_abandon_seconds=indicator.short_abandon_seconds or 0,
-                exclude_short_abandons=bool(
-                    indicator.exclude_short_abandons))
+            arguments = (start, end, indicator.wait_seconds or 60,
+                indicator.short_abandon_seconds or 0,
+                bool(indicator.exclude_short_abandons))
+            if arguments not in known:
+                known[arguments] = Call.counts(start, end,
+                    wait_seconds=arguments[2],
+                    short_abandon_seconds=arguments[3],
+                    exclude_short_abandons=arguments[4])
+            counts = known[arguments]
             for key, value in counts.items():
                 totals[key] = totals.get(key, 0) + value
         return totals, ranges
