@@ -112,7 +112,7 @@ def cycle(agent, unit, service_id, classification_id, number):
         'Qual a regra?', False, context, label='escalate')
     escalation_id = find_escalation(unit, protocol_id)
     unit.call('model.see.protocol.escalation.analyse', [escalation_id],
-        context, label='answer')
+        context, label='analyse')
     unit.call('model.see.protocol.escalation.move', [escalation_id],
         'answered', {'answer': 'A regra é esta.'}, context, label='answer')
 
@@ -153,6 +153,12 @@ def cycle_floor(agent, unit, service_id, classification_id, number):
     for client in [agent, agent, agent, unit, unit]:
         client.call('model.see.service.read', [service_id], ['name'],
             context, label='read')
+
+
+def cycle_floor_call(client, service_id):
+    "One call of the floor, timed as 'floor'"
+    client.call('model.see.service.read', [service_id], ['name'], {},
+        label='floor')
 
 
 FLOWS = {
@@ -231,7 +237,10 @@ def run(url, database, staff, service_id, classification_id, clients,
             errors.append(repr(exception))
             ready.abort()
             return
-        ready.wait()
+        try:
+            ready.wait()
+        except threading.BrokenBarrierError:
+            return
         count = 0
         while not stop.is_set():
             start = time.perf_counter()
@@ -243,12 +252,21 @@ def run(url, database, staff, service_id, classification_id, clients,
                 continue
             completed.append(time.perf_counter() - start)
             count += 1
+            if flow is not cycle_floor:
+                # The floor under the same load, to compare each call with
+                try:
+                    cycle_floor_call(agent, service_id)
+                except Exception as exception:
+                    errors.append(repr(exception))
 
     threads = [threading.Thread(target=worker, args=(i,), daemon=True)
         for i in range(clients)]
     for thread in threads:
         thread.start()
-    ready.wait()
+    try:
+        ready.wait()
+    except threading.BrokenBarrierError:
+        raise RuntimeError(f'a client could not log in: {errors[:1]}')
     print(f'logged in; measuring for {duration} s…', flush=True)
     start = time.perf_counter()
     time.sleep(duration)
@@ -374,6 +392,8 @@ def main():
             gunicorn.wait()
         server.stop()
 
+    # The floor calls interleaved with the flow's are not the flow's
+    floor = timings.pop('floor', None) or timings.get('read')
     calls = [t for values in timings.values() for t in values]
     print(f'flow: {options.flow}')
     server_kind = (f'gunicorn, {options.workers} workers, '
@@ -397,12 +417,21 @@ def main():
         print(f'call latency: p50 {percentile(calls, .5) * 1000:.0f} ms, '
             f'p95 {percentile(calls, .95) * 1000:.0f} ms, '
             f'p99 {percentile(calls, .99) * 1000:.0f} ms')
-    for label in ['create', 'start', 'escalate', 'search', 'answer', 'read']:
+    if floor:
+        floor50, floor95 = percentile(floor, .5), percentile(floor, .95)
+        print(f'floor (read 1 field, same run): n={len(floor)} p50 '
+            f'{floor50 * 1000:.0f} ms, p95 {floor95 * 1000:.0f} ms; '
+            'each call below: p50 and p95, and their ratios to the floor\'s')
+    for label in ['create', 'start', 'escalate', 'search', 'analyse',
+            'answer', 'read']:
         values = timings.get(label)
         if values:
+            p50, p95 = percentile(values, .5), percentile(values, .95)
+            ratio = (f'  ×{p50 / floor50:4.1f}  ×{p95 / floor95:4.1f}'
+                if floor else '')
             print(f'  {label:9} n={len(values):6} '
-                f'p50 {percentile(values, .5) * 1000:6.0f} ms  '
-                f'p95 {percentile(values, .95) * 1000:6.0f} ms')
+                f'p50 {p50 * 1000:6.0f} ms  '
+                f'p95 {p95 * 1000:6.0f} ms{ratio}')
     if completed:
         print(f'whole cycle ({calls_per_protocol} calls): p50 '
             f'{statistics.median(completed) * 1000:.0f} ms, '
