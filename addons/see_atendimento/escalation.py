@@ -341,7 +341,12 @@ class Escalation(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
             'answered': cls.answer_,
             'returned': cls.return_,
             }
+        # Answering a new escalation takes it into analysis first, both
+        # steps recorded: one call for the one thing the user does
+        shortcuts = {('new', 'answered'): 'analysis'}
         for escalation in escalations:
+            if (escalation.state, state) in shortcuts:
+                continue
             if ((escalation.state, state) not in cls._transitions
                     or state not in methods):
                 raise EscalationError(gettext(
@@ -357,6 +362,12 @@ class Escalation(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
             # Saved by the step's own write, once the user is known to be
             # allowed to write them
             cls._check_write(escalations, list(values))
+        for (from_, to), step in shortcuts.items():
+            first = [e for e in escalations
+                if e.state == from_ and to == state]
+            if first:
+                methods[step](first)
+        if values:
             for escalation in escalations:
                 for name, value in values.items():
                     setattr(escalation, name, value)

@@ -324,8 +324,8 @@ class Protocol(ServerReadonly, StepWorkflow, ModelSQL, ModelView):
         values = cls._normalize_requester(values)
         if mode == 'create':
             if not values.get('number'):
-                config = Configuration(1)
-                values['number'] = config.protocol_sequence.get()
+                values['number'] = (
+                    Configuration.get_protocol_sequence().get())
             # The agent is whoever registers the attendance; only root
             # (imports, integrations run as root) may name another one
             user = Transaction().user
