@@ -59,3 +59,7 @@ class DeviceRateError(UserError):
 
 class RetentionError(UserError):
     pass
+
+
+class LegalHoldError(UserError):
+    pass
