@@ -17,8 +17,10 @@ import phonenumbers
 from sql import Literal
 from stdnum.br import cpf as stdnum_cpf
 
+from trytond import backend
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 
 # What replaces a value: the billable registry (item 3.1.1.6) needs a
@@ -99,13 +101,32 @@ def scrub_columns(Model, ids, columns, values=None, texts=(), names=None):
                     [Literal(v) if v is not None else None
                         for v in new.values()],
                     where=table.id == record_id))
-    # The records cached in the transaction would still show the old values
+    forget_cached(Model, ids)
+
+
+def forget_cached(Model, ids):
+    "Forget the records ids of Model cached in the transaction"
+    # They would still show the values before an update by SQL
     transaction = Transaction()
     transaction.counter += 1
     for cache in transaction.cache.values():
         if Model.__name__ in cache:
             for record_id in ids:
                 cache[Model.__name__].pop(record_id, None)
+
+
+def archive_records(Model, ids):
+    """Mark the records ids of Model archived now: hidden from the default
+    lists, still counted by every measurement (no active flag, which every
+    search would filter)"""
+    if not ids:
+        return
+    table = Model.__table__()
+    cursor = Transaction().connection.cursor()
+    for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
+        cursor.execute(*table.update([table.archived_date],
+                [dt.datetime.now()], where=table.id.in_(list(sub_ids))))
+    forget_cached(Model, ids)
 
 
 def remove_attachments(records):
@@ -146,10 +167,18 @@ class Protocol(metaclass=PoolMeta):
             texts=('description', 'answer'), names=names)
         remove_attachments(protocols)
 
+    archived_date = fields.DateTime("Archived", readonly=True,
+        help="When a retention rule archived the ended attendance: it is "
+        "hidden from the lists but for their Archived tab, and counted by "
+        "the measurements as before.")
+
     @classmethod
     def anonymise_by_rule(cls, protocols, action):
-        assert action == 'anonymise'
-        cls.anonymise(protocols)
+        if action == 'archive':
+            archive_records(cls, [p.id for p in protocols])
+        else:
+            assert action == 'anonymise'
+            cls.anonymise(protocols)
 
 
 class Party(metaclass=PoolMeta):

@@ -42,7 +42,8 @@ class RetentionKind(namedtuple('RetentionKind', [
 
     string: the id of the ir.message of its name;
     model and date_field: the records and the date their age counts from;
-    domain: what is still to do (not anonymised yet, say); actions: the
+    domain: what is still to do (not anonymised yet, say), or a function
+    of the action that returns it; actions: the
     actions the kind supports; apply(records, action) does one of them;
     contract_kept: the actions that remove data the contract keeps for its
     whole duration (recordings, chat records: items 3.1.1.9, 3.1.2.11);
@@ -129,13 +130,19 @@ class RetentionRule(ServerReadonly, Workflow, ModelSQL, ModelView):
     @classmethod
     def kinds(cls):
         "Every RetentionKind; modules extend the list"
+        def protocol_domain(action):
+            if action == 'archive':
+                return [('archived_date', '=', None),
+                    ('state', 'in', ['closed', 'cancelled'])]
+            return [('anonymised_date', '=', None)]
+
         pool = Pool()
         Protocol = pool.get('see.protocol')
         return [
             RetentionKind('protocol',
                 'see_atendimento.msg_retention_kind_protocol', 'see.protocol',
-                'start_date', [('anonymised_date', '=', None)],
-                ('anonymise',), Protocol.anonymise_by_rule, (),
+                'start_date', protocol_domain,
+                ('anonymise', 'archive'), Protocol.anonymise_by_rule, (),
                 hold='', hold_cpf='requester_cpf'),
             ]
 
@@ -171,7 +178,10 @@ class RetentionRule(ServerReadonly, Workflow, ModelSQL, ModelView):
     def aged_domain(self):
         "The records of the rule's age, held or not"
         kind = self.get_kind(self.kind)
-        return [(kind.date_field, '<', self.cutoff())] + list(kind.domain)
+        domain = kind.domain
+        if callable(domain):
+            domain = domain(self.action)
+        return [(kind.date_field, '<', self.cutoff())] + list(domain)
 
     def held_ids(self):
         "The ids of the aged records under legal hold"
