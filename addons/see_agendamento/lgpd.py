@@ -39,7 +39,8 @@ class RetentionRule(metaclass=PoolMeta):
                 'see_agendamento.msg_retention_kind_appointment',
                 'see.appointment', 'start',
                 [('requester_name', '!=', ANONYMOUS_NAME)], ('anonymise',),
-                Appointment.anonymise, ()),
+                Appointment.anonymise, (), hold='protocol',
+                hold_cpf='requester_cpf'),
             ]
 
 

@@ -63,7 +63,7 @@ class RetentionRule(metaclass=PoolMeta):
             RetentionKind('ticket', 'see_presencial.msg_retention_kind_ticket',
                 'see.ticket', 'issue_date', ticket_domain,
                 ('anonymise', 'archive'), Ticket.apply_retention, (),
-                hold_cpf='requester_cpf'),
+                hold='protocol', hold_cpf='requester_cpf'),
             ]
 
 

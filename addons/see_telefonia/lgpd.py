@@ -55,7 +55,8 @@ class RetentionRule(metaclass=PoolMeta):
             RetentionKind('recording',
                 'see_telefonia.msg_retention_kind_recording', 'see.call',
                 'arrival_date', [('recording', '!=', None)],
-                ('delete',), Call.apply_retention, ('delete',)),
+                ('delete',), Call.apply_retention, ('delete',),
+                hold='protocol'),
             ]
 
 

@@ -83,7 +83,8 @@ class RetentionRule(metaclass=PoolMeta):
             RetentionKind('chat',
                 'see_webchat.msg_retention_kind_chat', 'see.chat.session',
                 'start_date', [('anonymised_date', '=', None)],
-                ('anonymise',), Session.anonymise_by_rule, ('anonymise',)),
+                ('anonymise',), Session.anonymise_by_rule, ('anonymise',),
+                hold='protocol', hold_cpf='requester_cpf'),
             ]
 
 
