@@ -14,10 +14,11 @@ import datetime as dt
 import re
 
 import phonenumbers
-from sql import Literal
+from sql import Literal, Null
 from stdnum.br import cpf as stdnum_cpf
 
 from trytond import backend
+from trytond.filestore import filestore
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.tools import grouped_slice
@@ -32,6 +33,7 @@ CPF_MARK = '[CPF removido]'
 PHONE_MARK = '[telefone removido]'
 EMAIL_MARK = '[e-mail removido]'
 NAME_MARK = '[nome removido]'
+ATTACHMENT_MARK = '[anexo removido]'
 
 _NAME_PARTICLES = {'das', 'dos', 'del', 'von', 'van'}
 _EMAIL = re.compile(r'[\w.+-]+@[\w-]+(?:\.[\w-]+)+')
@@ -129,6 +131,33 @@ def archive_records(Model, ids):
     forget_cached(Model, ids)
 
 
+def remove_stored_files(Model, field_name, ids, values=None):
+    """Delete from the file store the files of the Binary field field_name
+    (with a file_id) of the records ids of Model, forget their ids in the
+    table and its history and write values (column → value); return the
+    number of files deleted"""
+    if not ids:
+        return 0
+    transaction = Transaction()
+    field = Model._fields[field_name]
+    table = Model.__table__()
+    column = getattr(table, field.file_id)
+    cursor = transaction.connection.cursor()
+    file_ids = []
+    for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
+        cursor.execute(*table.select(column,
+                where=table.id.in_(list(sub_ids)) & (column != Null)))
+        file_ids.extend(r[0] for r in cursor if r[0])
+    values = dict(values or {}, **{field.file_id: None})
+    scrub_columns(Model, ids, list(values), values)
+    prefix = field.store_prefix
+    if prefix is None:
+        prefix = transaction.database.name
+    # Last: nothing else can fail once the files are gone
+    filestore.delete_many(file_ids, prefix=prefix)
+    return len(file_ids)
+
+
 def remove_attachments(records):
     "Delete the attachments of records"
     Attachment = Pool().get('ir.attachment')
@@ -166,6 +195,29 @@ class Protocol(metaclass=PoolMeta):
                 },
             texts=('description', 'answer'), names=names)
         remove_attachments(protocols)
+        cls.anonymise_copies(protocols, names)
+
+    @classmethod
+    def anonymise_copies(cls, protocols, names):
+        """Scrub the texts that copy the protocols' personal data: the
+        escalations' questions and answers and the events' descriptions
+        (which copy them); the rows stay. names: protocol id → names"""
+        pool = Pool()
+        Escalation = pool.get('see.protocol.escalation')
+        Event = pool.get('see.protocol.event')
+        ids = [p.id for p in protocols]
+        for Model, texts in [
+                (Escalation, ('question', 'answer')),
+                (Event, ('description',))]:
+            table = Model.__table__()
+            cursor = Transaction().connection.cursor()
+            rows = []
+            for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
+                cursor.execute(*table.select(table.id, table.protocol,
+                        where=table.protocol.in_(list(sub_ids))))
+                rows.extend(cursor)
+            scrub_columns(Model, [r[0] for r in rows], [], texts=texts,
+                names={r[0]: names.get(r[1], ()) for r in rows})
 
     archived_date = fields.DateTime("Archived", readonly=True,
         help="When a retention rule archived the ended attendance: it is "

@@ -11,16 +11,13 @@ among what the contract keeps to its end (recordings and chat records,
 items 3.1.1.9 and 3.1.2.11), so no contract blocks the rule."""
 import logging
 
-from trytond import backend
-from trytond.filestore import filestore
 from trytond.i18n import gettext
 from trytond.modules.see_atendimento.access_log import PersonalDataAccess
-from trytond.modules.see_atendimento.anonymisation import scrub_columns
+from trytond.modules.see_atendimento.anonymisation import (
+    remove_stored_files)
 from trytond.modules.see_atendimento.retention import RetentionKind
 from trytond.modules.see_atendimento.subject_request import selection_text
 from trytond.pool import Pool, PoolMeta
-from trytond.tools import grouped_slice
-from trytond.transaction import Transaction
 
 logger = logging.getLogger(__name__)
 
@@ -37,16 +34,8 @@ class Document(PersonalDataAccess, metaclass=PoolMeta):
     @classmethod
     def delete_files(cls, documents):
         "Remove the files of documents from the store and forget their ids"
-        file_ids = [d.file_id for d in documents if d.file_id]
-        prefix = cls.file.store_prefix
-        if prefix is None:
-            prefix = Transaction().database.name
-        # The history's versions point at the same files
-        scrub_columns(cls, [d.id for d in documents], ['file_id'],
-            {'file_id': None})
-        for sub_ids in grouped_slice(file_ids, backend.MAX_QUERY_PARAMS):
-            filestore.delete_many(list(sub_ids), prefix=prefix)
-        logger.info("files of %s documents deleted", len(file_ids))
+        count = remove_stored_files(cls, 'file', [d.id for d in documents])
+        logger.info("files of %s documents deleted", count)
 
     @classmethod
     def apply_retention(cls, documents, action):
