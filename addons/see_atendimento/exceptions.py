@@ -63,3 +63,7 @@ class RetentionError(UserError):
 
 class LegalHoldError(UserError):
     pass
+
+
+class ConsentError(UserError):
+    pass

@@ -15,6 +15,7 @@ from trytond.i18n import gettext
 from trytond.modules.see_atendimento.access_log import PersonalDataAccess
 from trytond.modules.see_atendimento.anonymisation import (
     remove_stored_files)
+from trytond.modules.see_atendimento.consent import NoticeConsent
 from trytond.modules.see_atendimento.retention import RetentionKind
 from trytond.modules.see_atendimento.subject_request import selection_text
 from trytond.pool import Pool, PoolMeta
@@ -22,7 +23,7 @@ from trytond.pool import Pool, PoolMeta
 logger = logging.getLogger(__name__)
 
 
-class Submission(PersonalDataAccess, metaclass=PoolMeta):
+class Submission(NoticeConsent, PersonalDataAccess, metaclass=PoolMeta):
     __name__ = 'see.document.submission'
     _personal_fields = {'email'}
 
