@@ -7,12 +7,13 @@ from trytond.i18n import gettext
 from trytond.modules.see_atendimento.access_log import PersonalDataAccess
 from trytond.modules.see_atendimento.anonymisation import (
     ANONYMOUS_NAME, scrub_columns)
+from trytond.modules.see_atendimento.consent import NoticeConsent
 from trytond.modules.see_atendimento.retention import RetentionKind
 from trytond.modules.see_atendimento.subject_request import selection_text
 from trytond.pool import Pool, PoolMeta
 
 
-class Appointment(PersonalDataAccess, metaclass=PoolMeta):
+class Appointment(NoticeConsent, PersonalDataAccess, metaclass=PoolMeta):
     __name__ = 'see.appointment'
     _personal_fields = {
         'requester_name', 'requester_cpf', 'requester_email',
@@ -39,7 +40,8 @@ class RetentionRule(metaclass=PoolMeta):
                 'see_agendamento.msg_retention_kind_appointment',
                 'see.appointment', 'start',
                 [('requester_name', '!=', ANONYMOUS_NAME)], ('anonymise',),
-                Appointment.anonymise, ()),
+                Appointment.anonymise, (), hold='protocol',
+                hold_cpf='requester_cpf'),
             ]
 
 

@@ -22,7 +22,8 @@ with the message in Portuguese (400, 404 for an unknown token, 429 beyond
 - ``POST api/hold`` with ``{type, channel, start}``: holds the slot,
   ``{token, minutes}``, or 400 when it was just taken.
 - ``POST api/appointment/<token>/confirm`` with ``{name, cpf, email,
-  phone}``: books the held slot; ``{appointment}``.
+  phone, consent}``: books the held slot (consent: the privacy notice's
+  box, required); ``{appointment}``.
 - ``GET  api/appointment/<token>``: ``{appointment: {number, state,
   service, site, channel, start, when, ...}}``
 - ``POST api/appointment/<token>/reschedule`` with ``{start, channel}``
@@ -304,6 +305,8 @@ def appointment_confirm(request, pool, token):
     if appointment.state != 'draft':
         raise BookingPageError(
             gettext('see_agendamento.msg_page_not_held'))
+    # The LGPD notice of the page, accepted with its checkbox
+    Appointment.accept_notice([appointment], data.get('consent'))
     values = {}
     for key, name in [('name', 'requester_name'), ('cpf', 'requester_cpf'),
             ('email', 'requester_email'), ('phone', 'requester_phone')]:

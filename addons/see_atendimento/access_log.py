@@ -35,6 +35,13 @@ def keep_days():
     return config.getint('see_atendimento', 'access_log_days', default=1825)
 
 
+def enabled():
+    """Whether the reads are logged: ``[see_atendimento] access_log``, on
+    unless set to False, which only bench/access_log.py does to measure
+    the log's cost (LGPD art. 37 wants it on)"""
+    return config.getboolean('see_atendimento', 'access_log', default=True)
+
+
 class DataAccessLog(ServerReadonly, ModelSQL, ModelView):
     __string__ = "Personal Data Access"
     __name__ = 'see.data.access.log'
@@ -100,7 +107,7 @@ class PersonalDataAccess:
     @classmethod
     def read(cls, ids, fields_names):
         result = super().read(ids, fields_names)
-        if external_call() and fields_names:
+        if external_call() and fields_names and enabled():
             names = set(fields_names)
             downloads = names & cls._personal_downloads
             personal = names & cls._personal_fields
@@ -117,7 +124,7 @@ class PersonalDataAccess:
     @classmethod
     def export_data(cls, records, fields_names, header=False):
         result = super().export_data(records, fields_names, header=header)
-        if external_call():
+        if external_call() and enabled():
             names = {n.split('/')[0] for n in fields_names}
             personal = names & (cls._personal_fields | cls._personal_downloads)
             if personal:

@@ -14,11 +14,14 @@ import datetime as dt
 import re
 
 import phonenumbers
-from sql import Literal
+from sql import Literal, Null
 from stdnum.br import cpf as stdnum_cpf
 
+from trytond import backend
+from trytond.filestore import filestore
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 
 # What replaces a value: the billable registry (item 3.1.1.6) needs a
@@ -30,6 +33,7 @@ CPF_MARK = '[CPF removido]'
 PHONE_MARK = '[telefone removido]'
 EMAIL_MARK = '[e-mail removido]'
 NAME_MARK = '[nome removido]'
+ATTACHMENT_MARK = '[anexo removido]'
 
 _NAME_PARTICLES = {'das', 'dos', 'del', 'von', 'van'}
 _EMAIL = re.compile(r'[\w.+-]+@[\w-]+(?:\.[\w-]+)+')
@@ -99,13 +103,59 @@ def scrub_columns(Model, ids, columns, values=None, texts=(), names=None):
                     [Literal(v) if v is not None else None
                         for v in new.values()],
                     where=table.id == record_id))
-    # The records cached in the transaction would still show the old values
+    forget_cached(Model, ids)
+
+
+def forget_cached(Model, ids):
+    "Forget the records ids of Model cached in the transaction"
+    # They would still show the values before an update by SQL
     transaction = Transaction()
     transaction.counter += 1
     for cache in transaction.cache.values():
         if Model.__name__ in cache:
             for record_id in ids:
                 cache[Model.__name__].pop(record_id, None)
+
+
+def archive_records(Model, ids):
+    """Mark the records ids of Model archived now: hidden from the default
+    lists, still counted by every measurement (no active flag, which every
+    search would filter)"""
+    if not ids:
+        return
+    table = Model.__table__()
+    cursor = Transaction().connection.cursor()
+    for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
+        cursor.execute(*table.update([table.archived_date],
+                [dt.datetime.now()], where=table.id.in_(list(sub_ids))))
+    forget_cached(Model, ids)
+
+
+def remove_stored_files(Model, field_name, ids, values=None):
+    """Delete from the file store the files of the Binary field field_name
+    (with a file_id) of the records ids of Model, forget their ids in the
+    table and its history and write values (column → value); return the
+    number of files deleted"""
+    if not ids:
+        return 0
+    transaction = Transaction()
+    field = Model._fields[field_name]
+    table = Model.__table__()
+    column = getattr(table, field.file_id)
+    cursor = transaction.connection.cursor()
+    file_ids = []
+    for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
+        cursor.execute(*table.select(column,
+                where=table.id.in_(list(sub_ids)) & (column != Null)))
+        file_ids.extend(r[0] for r in cursor if r[0])
+    values = dict(values or {}, **{field.file_id: None})
+    scrub_columns(Model, ids, list(values), values)
+    prefix = field.store_prefix
+    if prefix is None:
+        prefix = transaction.database.name
+    # Last: nothing else can fail once the files are gone
+    filestore.delete_many(file_ids, prefix=prefix)
+    return len(file_ids)
 
 
 def remove_attachments(records):
@@ -145,11 +195,42 @@ class Protocol(metaclass=PoolMeta):
                 },
             texts=('description', 'answer'), names=names)
         remove_attachments(protocols)
+        cls.anonymise_copies(protocols, names)
+
+    @classmethod
+    def anonymise_copies(cls, protocols, names):
+        """Scrub the texts that copy the protocols' personal data: the
+        escalations' questions and answers and the events' descriptions
+        (which copy them); the rows stay. names: protocol id → names"""
+        pool = Pool()
+        Escalation = pool.get('see.protocol.escalation')
+        Event = pool.get('see.protocol.event')
+        ids = [p.id for p in protocols]
+        for Model, texts in [
+                (Escalation, ('question', 'answer')),
+                (Event, ('description',))]:
+            table = Model.__table__()
+            cursor = Transaction().connection.cursor()
+            rows = []
+            for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
+                cursor.execute(*table.select(table.id, table.protocol,
+                        where=table.protocol.in_(list(sub_ids))))
+                rows.extend(cursor)
+            scrub_columns(Model, [r[0] for r in rows], [], texts=texts,
+                names={r[0]: names.get(r[1], ()) for r in rows})
+
+    archived_date = fields.DateTime("Archived", readonly=True,
+        help="When a retention rule archived the ended attendance: it is "
+        "hidden from the lists but for their Archived tab, and counted by "
+        "the measurements as before.")
 
     @classmethod
     def anonymise_by_rule(cls, protocols, action):
-        assert action == 'anonymise'
-        cls.anonymise(protocols)
+        if action == 'archive':
+            archive_records(cls, [p.id for p in protocols])
+        else:
+            assert action == 'anonymise'
+            cls.anonymise(protocols)
 
 
 class Party(metaclass=PoolMeta):

@@ -63,3 +63,11 @@ class RetentionError(UserError):
 
 class TransitionExportError(UserError):
     pass
+
+
+class LegalHoldError(UserError):
+    pass
+
+
+class ConsentError(UserError):
+    pass

@@ -124,10 +124,11 @@ class Party(InputCheck, metaclass=PoolMeta):
         Identifier = pool.get('party.identifier')
         ContactMechanism = pool.get('party.contact_mechanism')
         if cpf:
+            # The party module stores the code formatted, its digits compact
             identifiers = Identifier.search([
                     ('type', '=', 'br_cpf'),
-                    ('code', '=', cpf),
-                    ], limit=1)
+                    ('code_compact', '=', normalize_cpf(cpf) or cpf),
+                    ], limit=1, order=[('id', 'ASC')])
             if identifiers:
                 return identifiers[0].party
         if phone:

@@ -41,6 +41,8 @@ class ProtocolEvent(ServerReadonly, ModelSQL, ModelView):
             ('classification', "Classification corrected"),
             ('close', "Closed"),
             ('cancel', "Cancelled"),
+            ('legal_hold', "Placed under legal hold"),
+            ('legal_hold_release', "Legal hold released"),
             ], "Action", required=True, readonly=True)
     description = fields.Text("Description", readonly=True)
 

@@ -21,6 +21,7 @@ from trytond.pyson import Eval
 
 from .exceptions import RetentionError
 from .integrity import ServerReadonly
+from .legal_hold import held_cpfs, held_domain
 
 logger = logging.getLogger(__name__)
 
@@ -35,15 +36,20 @@ PREVIEW_NAMES = 20
 
 class RetentionKind(namedtuple('RetentionKind', [
             'code', 'string', 'model', 'date_field', 'domain', 'actions',
-            'apply', 'contract_kept'])):
+            'apply', 'contract_kept', 'hold', 'hold_cpf'],
+        defaults=(None, None))):
     """A kind of personal data a rule can apply to
 
     string: the id of the ir.message of its name;
     model and date_field: the records and the date their age counts from;
-    domain: what is still to do (not anonymised yet, say); actions: the
+    domain: what is still to do (not anonymised yet, say), or a function
+    of the action that returns it; actions: the
     actions the kind supports; apply(records, action) does one of them;
     contract_kept: the actions that remove data the contract keeps for its
-    whole duration (recordings, chat records: items 3.1.1.9, 3.1.2.11)."""
+    whole duration (recordings, chat records: items 3.1.1.9, 3.1.2.11);
+    hold: the path from a record to its protocol ('' when the record is
+    the protocol, None when it has none) and hold_cpf its CPF field: the
+    records of a protocol or citizen under legal hold are left alone."""
     __slots__ = ()
 
 
@@ -124,13 +130,20 @@ class RetentionRule(ServerReadonly, Workflow, ModelSQL, ModelView):
     @classmethod
     def kinds(cls):
         "Every RetentionKind; modules extend the list"
+        def protocol_domain(action):
+            if action == 'archive':
+                return [('archived_date', '=', None),
+                    ('state', 'in', ['closed', 'cancelled'])]
+            return [('anonymised_date', '=', None)]
+
         pool = Pool()
         Protocol = pool.get('see.protocol')
         return [
             RetentionKind('protocol',
                 'see_atendimento.msg_retention_kind_protocol', 'see.protocol',
-                'start_date', [('anonymised_date', '=', None)],
-                ('anonymise',), Protocol.anonymise_by_rule, ()),
+                'start_date', protocol_domain,
+                ('anonymise', 'archive'), Protocol.anonymise_by_rule, (),
+                hold='', hold_cpf='requester_cpf'),
             ]
 
     @classmethod
@@ -162,14 +175,44 @@ class RetentionRule(ServerReadonly, Workflow, ModelSQL, ModelView):
     def cutoff(self):
         return dt.datetime.now() - dt.timedelta(days=self.age_days)
 
-    def due_domain(self):
+    def aged_domain(self):
+        "The records of the rule's age, held or not"
         kind = self.get_kind(self.kind)
-        return [(kind.date_field, '<', self.cutoff())] + list(kind.domain)
+        domain = kind.domain
+        if callable(domain):
+            domain = domain(self.action)
+        return [(kind.date_field, '<', self.cutoff())] + list(domain)
 
-    def due_records(self, limit=None):
+    def held_ids(self):
+        "The ids of the aged records under legal hold"
+        kind = self.get_kind(self.kind)
+        clauses = []
+        if kind.hold is not None:
+            clauses.append(held_domain(kind.hold or None))
+        if kind.hold_cpf:
+            cpfs = held_cpfs()
+            if cpfs:
+                clauses.append((kind.hold_cpf, 'in', cpfs))
+        if not clauses:
+            return []
+        Model = Pool().get(kind.model)
+        return [r.id for r in Model.search(
+                self.aged_domain() + [['OR'] + clauses],
+                order=[('id', 'ASC')])]
+
+    def due_domain(self, held=None):
+        "The records the rule changes: aged and not held"
+        if held is None:
+            held = self.held_ids()
+        domain = self.aged_domain()
+        if held:
+            domain.append(('id', 'not in', held))
+        return domain
+
+    def due_records(self, limit=None, held=None):
         kind = self.get_kind(self.kind)
         Model = Pool().get(kind.model)
-        return Model.search(self.due_domain(), order=[('id', 'ASC')],
+        return Model.search(self.due_domain(held), order=[('id', 'ASC')],
             limit=limit)
 
     @classmethod
@@ -179,9 +222,10 @@ class RetentionRule(ServerReadonly, Workflow, ModelSQL, ModelView):
         for rule in rules:
             kind = cls.get_kind(rule.kind)
             Model = Pool().get(kind.model)
-            count = Model.search(rule.due_domain(), count=True)
+            held = rule.held_ids()
+            count = Model.search(rule.due_domain(held), count=True)
             names = [r.rec_name
-                for r in rule.due_records(limit=PREVIEW_NAMES)]
+                for r in rule.due_records(limit=PREVIEW_NAMES, held=held)]
             lines = [gettext('see_atendimento.msg_retention_preview',
                     action=rule.action_string, count=count,
                     kind=rule.kind_string,
@@ -189,6 +233,14 @@ class RetentionRule(ServerReadonly, Workflow, ModelSQL, ModelView):
             lines.extend('- %s' % n for n in names)
             if count > len(names):
                 lines.append('…')
+            if held:
+                lines.append(gettext(
+                        'see_atendimento.msg_retention_preview_held',
+                        count=len(held)))
+                lines.extend('- %s' % r.rec_name
+                    for r in Model.browse(held[:PREVIEW_NAMES]))
+                if len(held) > PREVIEW_NAMES:
+                    lines.append('…')
             rule.preview_date = dt.datetime.now()
             rule.preview_count = count
             rule.preview_report = '\n'.join(lines)

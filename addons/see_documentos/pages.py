@@ -14,7 +14,8 @@ that submission only. Its JSON API, under the same path:
 - ``POST .../item/<item id>``: the file as the request's body, its name in
   the ``X-File-Name`` header (URL-encoded): the content is checked (see
   content.py) and the answer is the new data, or 400 with what to fix;
-- ``POST .../enviar``: send the files to review;
+- ``POST .../enviar`` with ``{consent}`` (the privacy notice's box,
+  required): send the files to review;
 - ``GET  .../documento/<id>/pagina/<n>``: the picture of a page of one of
   the submission's files (PNG, or the image itself).
 
@@ -25,6 +26,7 @@ methods, which check everything; a refusal rolls the transaction back.
 """
 import functools
 import hashlib
+import json
 import logging
 import os
 import urllib.parse
@@ -223,6 +225,13 @@ def citizen_upload(request, pool, submission, item_id):
 @citizen_route
 def citizen_submit(request, pool, submission):
     Submission = pool.get('see.document.submission')
+    try:
+        data = json.loads(request.get_data(as_text=True) or '{}')
+    except ValueError:
+        data = None
+    # The LGPD notice of the page, accepted with its checkbox
+    Submission.accept_notice([submission],
+        data.get('consent') if isinstance(data, dict) else None)
     Submission.submit([submission])
     return _json(submission_data(Submission(submission.id)))
 

@@ -4,9 +4,10 @@
 """LGPD: retention and anonymisation of the tickets' requester data, the
 log of its reads, the tickets in a data-subject request"""
 from trytond.i18n import gettext
+from trytond.model import fields
 from trytond.modules.see_atendimento.access_log import PersonalDataAccess
 from trytond.modules.see_atendimento.anonymisation import (
-    ANONYMOUS_NAME, scrub_columns)
+    ANONYMOUS_NAME, archive_records, scrub_columns)
 from trytond.modules.see_atendimento.retention import RetentionKind
 from trytond.modules.see_atendimento.subject_request import selection_text
 from trytond.pool import Pool, PoolMeta
@@ -16,6 +17,18 @@ class Ticket(PersonalDataAccess, metaclass=PoolMeta):
     __name__ = 'see.ticket'
     _personal_fields = {
         'requester_name', 'requester_cpf', 'requester_cpf_shown'}
+
+    archived_date = fields.DateTime("Archived", readonly=True,
+        help="When a retention rule archived the ended ticket: it is hidden "
+        "from the lists but for their Archived tab, and counted by the "
+        "reports as before.")
+
+    @classmethod
+    def apply_retention(cls, tickets, action):
+        if action == 'archive':
+            archive_records(cls, [t.id for t in tickets])
+        else:
+            cls.anonymise(tickets)
 
     @classmethod
     def anonymise(cls, tickets, action='anonymise'):
@@ -32,6 +45,14 @@ IDENTIFIED = ['OR',
     ]
 
 
+def ticket_domain(action):
+    "The tickets a rule's action is still to apply to"
+    if action == 'archive':
+        return [('archived_date', '=', None),
+            ('state', 'in', ['finished', 'cancelled', 'no_show'])]
+    return [IDENTIFIED]
+
+
 class RetentionRule(metaclass=PoolMeta):
     __name__ = 'see.retention.rule'
 
@@ -40,8 +61,9 @@ class RetentionRule(metaclass=PoolMeta):
         Ticket = Pool().get('see.ticket')
         return super().kinds() + [
             RetentionKind('ticket', 'see_presencial.msg_retention_kind_ticket',
-                'see.ticket', 'issue_date', [IDENTIFIED], ('anonymise',),
-                Ticket.anonymise, ()),
+                'see.ticket', 'issue_date', ticket_domain,
+                ('anonymise', 'archive'), Ticket.apply_retention, (),
+                hold='protocol', hold_cpf='requester_cpf'),
             ]
 
 

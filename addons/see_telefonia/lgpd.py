@@ -13,9 +13,11 @@ import os
 from trytond.i18n import gettext
 from trytond.modules.see_atendimento.access_log import PersonalDataAccess
 from trytond.modules.see_atendimento.subject_request import selection_text
-from trytond.modules.see_atendimento.anonymisation import scrub_columns
+from trytond.modules.see_atendimento.anonymisation import (
+    ANONYMOUS_PHONE, scrub_columns)
 from trytond.modules.see_atendimento.retention import RetentionKind
 from trytond.pool import Pool, PoolMeta
+from trytond.transaction import without_check_access
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +42,13 @@ class Call(PersonalDataAccess, metaclass=PoolMeta):
             {'recording': None})
 
     @classmethod
+    def anonymise(cls, calls):
+        """Remove the caller's number and name from calls; the times,
+        queue, agent and disposition (what is measured) stay"""
+        scrub_columns(cls, [c.id for c in calls], ['caller', 'caller_name'],
+            {'caller': ANONYMOUS_PHONE, 'caller_name': None})
+
+    @classmethod
     def apply_retention(cls, calls, action):
         assert action == 'delete'
         cls.delete_recordings(calls)
@@ -55,12 +64,51 @@ class RetentionRule(metaclass=PoolMeta):
             RetentionKind('recording',
                 'see_telefonia.msg_retention_kind_recording', 'see.call',
                 'arrival_date', [('recording', '!=', None)],
-                ('delete',), Call.apply_retention, ('delete',)),
+                ('delete',), Call.apply_retention, ('delete',),
+                hold='protocol'),
             ]
+
+
+class Protocol(metaclass=PoolMeta):
+    __name__ = 'see.protocol'
+
+    @classmethod
+    def anonymise(cls, protocols):
+        "The calls of the anonymised protocols lose their caller too"
+        super().anonymise(protocols)
+        Call = Pool().get('see.call')
+        with without_check_access():
+            Call.anonymise(Call.search([
+                        ('protocol', 'in', [p.id for p in protocols]),
+                        ]))
+
+
+class Party(metaclass=PoolMeta):
+    __name__ = 'party.party'
+
+    @classmethod
+    def anonymise_records(cls, parties):
+        "The calls from the parties' phones"
+        pool = Pool()
+        Call = pool.get('see.call')
+        phones = [m.value_compact or m.value for p in parties
+            for m in p.contact_mechanisms if m.type in {'phone', 'mobile'}]
+        super().anonymise_records(parties)
+        if phones:
+            with without_check_access():
+                Call.anonymise(Call.search([('caller', 'in', phones)]))
 
 
 class DataSubjectRequest(metaclass=PoolMeta):
     __name__ = 'see.data.subject.request'
+
+    @classmethod
+    def anonymise_subject(cls, identity):
+        "The calls from the person's phones"
+        super().anonymise_subject(identity)
+        Call = Pool().get('see.call')
+        if identity.phones:
+            Call.anonymise(Call.search([('caller', 'in', identity.phones)]))
 
     @classmethod
     def subject_sections(cls, identity):

@@ -16,7 +16,8 @@ from trytond.model import fields
 from trytond.modules.see_atendimento.access_log import PersonalDataAccess
 from trytond.modules.see_atendimento.subject_request import selection_text
 from trytond.modules.see_atendimento.anonymisation import (
-    ANONYMOUS_NAME, ANONYMOUS_PHONE, scrub_columns)
+    ANONYMOUS_NAME, ANONYMOUS_PHONE, ATTACHMENT_MARK, remove_stored_files,
+    scrub_columns)
 from trytond.modules.see_atendimento.retention import RetentionKind
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import without_check_access
@@ -66,6 +67,10 @@ class Session(PersonalDataAccess, metaclass=PoolMeta):
         citizen = [m.id for m in messages if m.author_type == 'citizen']
         scrub_columns(Message, citizen, ['author_name'],
             {'author_name': ANONYMOUS_NAME})
+        # The files go; the message stays, its name replaced by a mark
+        remove_stored_files(Message, 'attachment',
+            [m.id for m in messages if m.attachment_id],
+            {'attachment_name': ATTACHMENT_MARK})
 
     @classmethod
     def anonymise_by_rule(cls, sessions, action):
@@ -83,7 +88,8 @@ class RetentionRule(metaclass=PoolMeta):
             RetentionKind('chat',
                 'see_webchat.msg_retention_kind_chat', 'see.chat.session',
                 'start_date', [('anonymised_date', '=', None)],
-                ('anonymise',), Session.anonymise_by_rule, ('anonymise',)),
+                ('anonymise',), Session.anonymise_by_rule, ('anonymise',),
+                hold='protocol', hold_cpf='requester_cpf'),
             ]
 
 

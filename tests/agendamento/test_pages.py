@@ -156,11 +156,36 @@ class BookingApiTestCase(unittest.TestCase):
         token = data['token']
         status, data = api(f'appointment/{token}/confirm', {
                 'name': "Carla", 'cpf': BAD_CPF,
-                'email': 'carla@example.com'})
+                'email': 'carla@example.com', 'consent': True})
         self.assertEqual(status, 400)
         self.assertIn("CPF", data['error']['message'])
         status, data = api(f'appointment/{token}')
         self.assertEqual(data['appointment']['state'], 'draft')
+
+    def test_consent_required(self):
+        """Without the privacy notice's box the booking is refused, naming
+        the box; with it the notice's version and date are recorded"""
+        slot = free_slots()[-3]
+        status, data = api('hold', {'type': FIXTURE['type'],
+                'channel': 'in_person', 'start': slot['start']})
+        token = data['token']
+        values = {'name': "Vera Lins", 'cpf': GOOD_CPF,
+            'email': 'vera@example.com'}
+        status, data = api(f'appointment/{token}/confirm', values)
+        self.assertEqual(status, 400)
+        self.assertIn('"Li e aceito o aviso de privacidade"',
+            data['error']['message'])
+        status, data = api(f'appointment/{token}')
+        self.assertEqual(data['appointment']['state'], 'draft')
+        status, data = api(f'appointment/{token}/confirm',
+            dict(values, consent=True))
+        self.assertEqual(status, 200, data)
+        (version, accepted), = server.query(
+            "SELECT consent_version, consent_date IS NOT NULL "
+            "FROM see_appointment WHERE number = %s",
+            (data['appointment']['number'],))
+        self.assertEqual((version, accepted), ('1', True))
+        api(f'appointment/{token}/cancel', {})
 
     def test_reschedule_and_cancel(self):
         "From the private link: reschedule frees the old slot, cancel ends"
@@ -170,7 +195,7 @@ class BookingApiTestCase(unittest.TestCase):
         token = data['token']
         status, data = api(f'appointment/{token}/confirm', {
                 'name': "Rita Gomes", 'cpf': GOOD_CPF,
-                'phone': '+55 81 99999-0000'})
+                'phone': '+55 81 99999-0000', 'consent': True})
         self.assertEqual(status, 200, data)
         self.assertEqual(data['appointment']['state'], 'confirmed')
         status, data = api(f'appointment/{token}/reschedule',
@@ -196,7 +221,7 @@ class BookingApiTestCase(unittest.TestCase):
         booking = data['token']
         status, data = api(f'appointment/{booking}/confirm', {
                 'name': "Lia Costa", 'cpf': '111.444.777-35',
-                'email': 'lia@example.com'})
+                'email': 'lia@example.com', 'consent': True})
         self.assertEqual(status, 200, data)
 
         def check_in(cpf):
@@ -316,6 +341,8 @@ class BookingPageBrowserTestCase(CitizenPageTestCase):
         cpf.send_keys(GOOD_CPF + Keys.TAB)
         # The message goes when the field is left
         self.wait(EC.invisibility_of_element_located((By.ID, 'cpf-error')))
+        # The privacy notice's box is required
+        driver.find_element(By.CSS_SELECTOR, 'label[for=consent]').click()
         driver.find_element(By.ID, 'confirm').click()
 
         number = self.visible('#done-number').text
@@ -486,7 +513,7 @@ class VideoRoomBrowserTestCase(unittest.TestCase):
         token = data['token']
         status, data = api(f'appointment/{token}/confirm', {
                 'name': "Paulo Lima", 'cpf': GOOD_CPF,
-                'email': 'paulo@example.com'})
+                'email': 'paulo@example.com', 'consent': True})
         self.assertEqual(status, 200, data)
         agent = server.proteus('agent')
         Appointment = agent.get('see.appointment')

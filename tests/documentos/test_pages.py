@@ -162,8 +162,16 @@ class DocumentPagesBrowserTestCase(CitizenPageTestCase):
         self.assertAccessible()
         self.upload("Documento de identidade", 'rg.pdf')
         self.upload("Comprovante de residência", 'comprovante.pdf')
+        # The privacy notice's box is required, then recorded
+        self.visible('#submit').click()
+        self.text_in('#alert-text', 'Li e aceito o aviso de privacidade')
+        self.driver.find_element(
+            'css selector', 'label[for=consent]').click()
         self.visible('#submit').click()
         self.text_in('#state', 'Na fila de análise')
+        self.assertEqual(server.query(
+                "SELECT consent_version FROM see_document_submission "
+                "WHERE id = %s", (submission_id,)), [('1',)])
 
         # The reviewer logs in on the review page and claims the task
         reviewer = server.users['reviewer']
@@ -229,6 +237,8 @@ class DocumentPagesBrowserTestCase(CitizenPageTestCase):
         self.assertEqual(driver.find_elements(
                 'id', f'file-{items["Comprovante de residência"]}'), [])
         self.upload("Documento de identidade", 'rg-nitido.pdf')
+        self.driver.find_element(
+            'css selector', 'label[for=consent]').click()
         self.visible('#submit').click()
         self.text_in('#state', 'Na fila de análise')
         self.assertEqual(sorted(server.query(

@@ -129,6 +129,13 @@
             $('cpf').focus();
             return;
         }
+        if (!$('consent').checked) {
+            showError('Leia o aviso sobre o uso dos seus dados pessoais ' +
+                '(LGPD) e marque o campo "Li e aceito o aviso de ' +
+                'privacidade" para continuar.');
+            $('consent').focus();
+            return;
+        }
         const button = $('confirm');
         button.disabled = true;
         try {
@@ -136,7 +143,8 @@
                 'appointment/' + encodeURIComponent(state.token) +
                 '/confirm', {
                     name: $('name').value, cpf: $('cpf').value,
-                    email: $('email').value, phone: $('phone').value});
+                    email: $('email').value, phone: $('phone').value,
+                    consent: $('consent').checked});
             const appointment = data.appointment;
             $('done-number').textContent = appointment.number;
             $('done-service').textContent = appointment.service;

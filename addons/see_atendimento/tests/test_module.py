@@ -143,6 +143,20 @@ class SeeAtendimentoTestCase(ModuleTestCase):
         self.assertEqual(Party.search([('code', '=', 'ESCOLA')]), [given])
 
     @with_transaction()
+    def test_find_requester_by_cpf(self):
+        "Test a citizen known by their CPF is found whatever its form"
+        pool = Pool()
+        Party = pool.get('party.party')
+        party = Party.get_or_create_requester("Maria", cpf='52998224725')
+        # The party module stores the code formatted
+        self.assertEqual(party.identifiers[0].code, '529.982.247-25')
+        for cpf in ['52998224725', '529.982.247-25']:
+            self.assertEqual(Party.find_requester(cpf=cpf), party)
+            self.assertEqual(
+                Party.get_or_create_requester("Maria", cpf=cpf), party)
+        self.assertIsNone(Party.find_requester(cpf='11144477735'))
+
+    @with_transaction()
     def test_audit_changes(self):
         "Test the changes are the differences of consecutive versions"
         pool = Pool()

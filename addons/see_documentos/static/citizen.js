@@ -254,8 +254,17 @@
     }
 
     function submit() {
+        if (!$('consent').checked) {
+            alertMessage('Leia o aviso sobre o uso dos seus dados pessoais ' +
+                '(LGPD) e marque o campo "Li e aceito o aviso de ' +
+                'privacidade" para continuar.');
+            $('consent').focus();
+            return;
+        }
         $('submit').disabled = true;
-        call('POST', '/enviar').then(function(result) {
+        call('POST', '/enviar', JSON.stringify({consent: true}), {
+            'Accept': 'application/json',
+            'Content-Type': 'application/json'}).then(function(result) {
             $('submit').disabled = false;
             if (result.status !== 200) {
                 alertMessage(errorText(result));

@@ -58,9 +58,10 @@ def citizen_upload(token, item_name, filename, data, config=None):
 
 
 def citizen_submit(token, config=None):
-    "The citizen sends the files to review"
+    "The citizen accepts the privacy notice and sends the files to review"
     def submit(Submission):
         submission = Submission.from_token(token)
+        Submission.accept_notice([submission], True)
         Submission.submit([submission])
         return Submission(submission.id).state
     return _as_citizen_page(config, submit)
