@@ -15,3 +15,12 @@ graceful_timeout = 10
 def post_worker_init(worker):
     from trytond.modules.see_atendimento import faults
     faults.stop_on_signal(signal.SIGTERM)
+
+
+def child_exit(server, worker):
+    # Prometheus' multi-process mode: a dead worker's live gauges must not
+    # be added up any more (its counters and histograms stay in the totals)
+    import os
+    if os.environ.get('PROMETHEUS_MULTIPROC_DIR'):
+        from prometheus_client import multiprocess
+        multiprocess.mark_process_dead(worker.pid)

@@ -89,7 +89,8 @@ class Appointment(ServerReadonly, Workflow, ModelSQL, ModelView):
             ], "Consent to Record", readonly=True,
         help="The citizen's answer, in the video room, to the recording of "
         "the attendance.")
-    consent_date = fields.DateTime("Consent Answered", readonly=True)
+    recording_consent_date = fields.DateTime(
+        "Consent to Record Answered", readonly=True)
     chat = fields.One2Many(
         'see.appointment.chat', 'appointment', "Video Chat", readonly=True)
     state = fields.Selection(
@@ -97,6 +98,17 @@ class Appointment(ServerReadonly, Workflow, ModelSQL, ModelView):
     state_string = state.translated('state')
 
     del _open
+
+    @classmethod
+    def __register__(cls, module_name):
+        table_h = cls.__table_handler__(module_name)
+        # Migration: consent_date was the answer to the recording before
+        # it became the acceptance of the privacy notice (with its version)
+        if (table_h.column_exist('consent_date')
+                and not table_h.column_exist('consent_version')
+                and not table_h.column_exist('recording_consent_date')):
+            table_h.column_rename('consent_date', 'recording_consent_date')
+        super().__register__(module_name)
 
     @classmethod
     def __setup__(cls):
@@ -605,7 +617,7 @@ class Appointment(ServerReadonly, Workflow, ModelSQL, ModelView):
     def answer_consent(self, granted):
         "Store the citizen's answer to the recording of the video room"
         self.recording_consent = 'granted' if granted else 'refused'
-        self.consent_date = dt.datetime.now()
+        self.recording_consent_date = dt.datetime.now()
         self.save()
 
     def room_url(self):

@@ -563,13 +563,19 @@ class VideoRoomBrowserTestCase(unittest.TestCase):
                 ('citizen', "Bom dia, consegue me ouvir?"),
                 ('agent', "Bom dia, Paulo. Sim, perfeitamente.")])
 
-        # The citizen answers the consent to record; the agent sees it
+        # The citizen answers the consent to record; the agent sees it.
+        # The answer has its own date: the privacy notice's stays.
+        query = ("SELECT recording_consent, recording_consent_date, "
+            "consent_date FROM see_appointment WHERE id = %s")
+        (_, _, notice_date), = server.query(query, (appointment.id,))
         citizen.find_element(By.ID, 'consent-yes').click()
         self.wait(agent, lambda d: 'autorizada' in d.find_element(
                 By.ID, 'consent-status').text)
-        (consent,), = server.query("SELECT recording_consent "
-            "FROM see_appointment WHERE id = %s", (appointment.id,))
+        (consent, answered, notice_after), = server.query(
+            query, (appointment.id,))
         self.assertEqual(consent, 'granted')
+        self.assertIsNotNone(answered)
+        self.assertEqual(notice_after, notice_date)
 
         # The citizen's page is accessible
         citizen.execute_script(self.axe)
