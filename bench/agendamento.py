@@ -190,7 +190,8 @@ def main():
                 status, data = api.request(
                     f'appointment/{data["token"]}/confirm', {
                         'name': f'Cidadão {index}', 'cpf': cpf(index + 1),
-                        'email': f'cidadao{index}@example.com'})
+                        'email': f'cidadao{index}@example.com',
+                        'consent': True})
                 if status != 200:
                     errors.append(f'confirm {status}: {data}')
                     return

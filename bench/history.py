@@ -499,6 +499,43 @@ def month_range(month):
     return low, high
 
 
+def month_contract(admin, data, month):
+    """The contract and the measurement of month: made on the first run,
+    found again on a kept database (--database)"""
+    contracts = admin.call('model.see.contract.search',
+        [[('number', '=', 'HIST')]], {})
+    if contracts:
+        contract, = contracts
+        measurement, = admin.call('model.see.sla.measurement.search',
+            [[('contract', '=', contract), ('month', '=', month)]], {})
+        return contract, measurement
+    supplier = admin.call('model.party.party.create', [{'name': 'Contratada'}],
+        {})[0]
+    customer = admin.call('model.party.party.create', [{'name': 'SEE-PE'}],
+        {})[0]
+    contract, = admin.call('model.see.contract.create', [{
+                'number': 'HIST', 'supplier': supplier, 'customer': customer,
+                'start_date': data['first'].date(),
+                'operation_start': data['first'].date(),
+                'billing_basis': 'realized',
+                'items': [['create', [
+                            {'efisco_code': '513159-6',
+                                'description': 'Teleatendimento',
+                                'channel': 'telefone',
+                                'estimated_quantity': 32630,
+                                'unit_price': 10},
+                            {'efisco_code': '513241-0',
+                                'description': 'Webchat',
+                                'channel': 'webchat',
+                                'estimated_quantity': 31500,
+                                'unit_price': 8}]]],
+                }], {})
+    admin.call('model.see.contract.activate', [contract], {})
+    measurement, = admin.call('model.see.sla.measurement.create', [{
+                'contract': contract, 'month': month}], {})
+    return contract, measurement
+
+
 def measure(server, url, conn, data, options):
     from tests.server import password
     cur = conn.cursor()
@@ -658,30 +695,7 @@ def measure(server, url, conn, data, options):
     month = (data['now'].date().replace(day=1) - dt.timedelta(days=1)
         ).replace(day=1)
     low, high = month_range(month)
-    supplier = admin.call('model.party.party.create', [{'name': 'Contratada'}],
-        {})[0]
-    customer = admin.call('model.party.party.create', [{'name': 'SEE-PE'}],
-        {})[0]
-    contract, = admin.call('model.see.contract.create', [{
-                'number': 'HIST', 'supplier': supplier, 'customer': customer,
-                'start_date': data['first'].date(),
-                'operation_start': data['first'].date(),
-                'billing_basis': 'realized',
-                'items': [['create', [
-                            {'efisco_code': '513159-6',
-                                'description': 'Teleatendimento',
-                                'channel': 'telefone',
-                                'estimated_quantity': 32630,
-                                'unit_price': 10},
-                            {'efisco_code': '513241-0',
-                                'description': 'Webchat',
-                                'channel': 'webchat',
-                                'estimated_quantity': 31500,
-                                'unit_price': 8}]]],
-                }], {})
-    admin.call('model.see.contract.activate', [contract], {})
-    measurement, = admin.call('model.see.sla.measurement.create', [{
-                'contract': contract, 'month': month}], {})
+    contract, measurement = month_contract(admin, data, month)
     month_sql = ("SELECT count(*) FILTER (WHERE state != 'cancelled'), "
         "count(*) FILTER (WHERE state NOT IN ('escalated', 'cancelled') AND "
         "previous_contact >= start_date - INTERVAL '30 days'), "

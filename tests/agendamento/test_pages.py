@@ -417,7 +417,7 @@ class KioskCheckInBrowserTestCase(CitizenPageTestCase):
         self.assertEqual(status, 201, data)
         status, data = api(f'appointment/{data["token"]}/confirm', {
                 'name': "Rui Lima", 'cpf': '390.533.447-05',
-                'email': 'rui@example.com'})
+                'email': 'rui@example.com', 'consent': True})
         self.assertEqual(status, 200, data)
         return data['appointment']['number']
 
