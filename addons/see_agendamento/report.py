@@ -27,7 +27,8 @@ from sql.conditionals import Case, Coalesce
 
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
-from trytond.modules.see_atendimento.tabular import FiguresReport
+from trytond.modules.see_atendimento.tabular import (
+    FiguresReport, PeriodContext)
 from trytond.pool import Pool
 from trytond.pyson import PYSONEncoder
 from trytond.transaction import Transaction, without_check_access
@@ -45,22 +46,12 @@ EPOCH = dt.date(2000, 1, 1)
 DAY_IDS = 100000
 
 
-class OccupationContext(ModelView):
+class OccupationContext(PeriodContext, ModelView):
     __string__ = "Appointment Occupation Context"
     __name__ = 'see.appointment.occupation.context'
 
-    from_date = fields.Date("From Date", required=True)
-    to_date = fields.Date("To Date", required=True)
     site = fields.Many2One(
         'see.site', "Site", help="Leave empty for every site you may see.")
-
-    @classmethod
-    def default_from_date(cls):
-        return dt.date.today().replace(day=1)
-
-    @classmethod
-    def default_to_date(cls):
-        return dt.date.today()
 
 
 def _period():

@@ -9,9 +9,11 @@ Brazilian way in CSV and PDF (1.234,56) and as numbers in XLSX. The CSV
 starts with a BOM and uses ';' so that spreadsheet programs set to
 Portuguese open it as it is."""
 import csv
+import datetime as dt
 import io
 from decimal import Decimal
 
+from trytond.model import fields
 from trytond.pool import Pool
 from trytond.report import Report
 from trytond.transaction import Transaction
@@ -162,6 +164,22 @@ def render_document(document, extension, sheet_name='Relatório'):
     if extension == 'csv':
         return render_csv(document)
     return render_pdf(document)
+
+
+class PeriodContext:
+    "The period of a report's context: from the month's first day to today"
+    __slots__ = ()
+
+    from_date = fields.Date("From Date", required=True)
+    to_date = fields.Date("To Date", required=True)
+
+    @classmethod
+    def default_from_date(cls):
+        return dt.date.today().replace(day=1)
+
+    @classmethod
+    def default_to_date(cls):
+        return dt.date.today()
 
 
 class FiguresReport(Report):

@@ -25,22 +25,12 @@ from trytond.transaction import Transaction
 from .submission import STATES
 
 
-class ReportContext(ModelView):
+class ReportContext(tabular.PeriodContext, ModelView):
     __string__ = "Document Review Figures Context"
     __name__ = 'see.document.report.context'
 
-    from_date = fields.Date("From Date", required=True)
-    to_date = fields.Date("To Date", required=True)
     service = fields.Many2One(
         'see.service', "Service", help="Leave empty for every service.")
-
-    @classmethod
-    def default_from_date(cls):
-        return dt.date.today().replace(day=1)
-
-    @classmethod
-    def default_to_date(cls):
-        return dt.date.today()
 
 
 def _period():

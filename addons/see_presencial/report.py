@@ -17,7 +17,8 @@ from sql.conditionals import Case
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.see_atendimento.calendar_ import local_hour
-from trytond.modules.see_atendimento.tabular import FiguresReport
+from trytond.modules.see_atendimento.tabular import (
+    FiguresReport, PeriodContext)
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -40,23 +41,13 @@ COUNTED_STEPS = {
     }
 
 
-class StatisticsContext(ModelView):
+class StatisticsContext(PeriodContext, ModelView):
     __string__ = "In-Person Statistics Context"
     __name__ = 'see.ticket.statistics.context'
 
-    from_date = fields.Date("From Date", required=True)
-    to_date = fields.Date("To Date", required=True)
     site = fields.Many2One(
         'see.site', "Site", help="Leave empty for every site you may see.")
     grouping = fields.Selection(GROUPINGS, "Per", required=True)
-
-    @classmethod
-    def default_from_date(cls):
-        return dt.date.today().replace(day=1)
-
-    @classmethod
-    def default_to_date(cls):
-        return dt.date.today()
 
     @classmethod
     def default_grouping(cls):

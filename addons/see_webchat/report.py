@@ -19,6 +19,7 @@ from sql.functions import CurrentDate, Extract, Function
 
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.see_atendimento.integrity import ServerReadonly
+from trytond.modules.see_atendimento.tabular import PeriodContext
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -33,20 +34,9 @@ def _day(column):
     return DateOf(column)
 
 
-class FiguresContext(ModelView):
+class FiguresContext(PeriodContext, ModelView):
     __string__ = "Webchat Figures Context"
     __name__ = 'see.chat.figures.context'
-
-    from_date = fields.Date("From Date", required=True)
-    to_date = fields.Date("To Date", required=True)
-
-    @classmethod
-    def default_from_date(cls):
-        return dt.date.today().replace(day=1)
-
-    @classmethod
-    def default_to_date(cls):
-        return dt.date.today()
 
 
 class Figures(ServerReadonly, ModelSQL, ModelView):
